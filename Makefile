@@ -1,0 +1,39 @@
+# Thin targets: everything real lives in scripts/ and cargo.
+SHELL := /bin/bash
+export CARGO_TARGET_DIR ?= $(HOME)/.cache/tim-target
+CONFIG ?= config/driver.toml
+
+.PHONY: run test fachdienst-up fachdienst-down provision driver unit bdd check-prod lint fmt
+
+## Local TI-M Fachdienst (2 federating Synapse + invite checker) and the test driver
+## at https://127.0.0.1:8443/hs1-pro and /hs2-pro (Swagger UI at /docs).
+run: fachdienst-up
+	python3 scripts/provision-accounts.py $(CONFIG)
+	cargo run --features testdriver --bin tim-testdriver -- $(CONFIG)
+
+## Everything CI runs.
+test: fachdienst-up
+	python3 scripts/provision-accounts.py config/driver-bdd.toml
+	cargo fmt --all --check
+	cargo test --workspace --exclude tim-client
+	cargo test --features testdriver
+	bash scripts/check-production.sh
+	@echo "make test: all green"
+
+fachdienst-up:
+	bash scripts/fachdienst-up.sh 2
+	python3 scripts/fachdienst-smoke.py >/dev/null
+
+fachdienst-down:
+	bash scripts/fachdienst-down.sh
+
+check-prod:
+	bash scripts/check-production.sh
+
+lint:
+	cargo clippy --all-targets -- -D warnings
+	cargo clippy --all-targets --features testdriver -- -D warnings
+	cargo clippy --workspace --exclude tim-client --all-targets -- -D warnings
+
+fmt:
+	cargo fmt --all

@@ -1,0 +1,397 @@
+#!/usr/bin/env bash
+# fachdienst-up.sh - install (if missing) and start one or two TI-M-"Fachdienst"-like
+# Synapse homeservers (Synapse + synapse-invite-checker) on loopback, plus a local
+# signed federation list, then wait until everything answers. Idempotent: re-running
+# re-signs the federation list, (re)starts only what is not running, re-registers
+# nothing that exists. Docker-free; talks only to 127.0.0.1 (and PyPI when installing).
+#
+# Usage:  scripts/fachdienst-up.sh [1|2]            (default 2 = hs1 + hs2 federating)
+# Env (all optional; default locations are inside the project checkout):
+#   SYNAPSE_VENV=$ROOT/.fachdienst/venv    venv location
+#   SYNAPSE_STATE=$ROOT/.fachdienst/state  configs, sqlite DBs, media, logs, PID files
+#   SYNAPSE_RESET=1                     wipe $SYNAPSE_STATE (after stopping) before start
+#   HS1_NAME=localhost:8448 HS2_NAME=localhost:8458   server_name (MUST carry the fed port)
+#   HS1_CLIENT_PORT=8008 HS2_CLIENT_PORT=8018          plain-HTTP client/admin/media API
+#   FEDLIST_PORT=8480                   federation list + fake gematik CA (plain HTTP)
+#   TIM_TYPE=pro|epa  TIM_VERSION=1.1|1.2   invite-checker mode (both HS)
+#   HS1_TIM_TYPE / HS2_TIM_TYPE         per-HS override, e.g. HS2_TIM_TYPE=epa for Pro<->ePA
+#                                       (an epa HS is listed with isInsurance=true)
+#   TIM_DEFAULT_SETTING="allow all"|"block all"   server default permission config
+#   SYNAPSE_SHARED_SECRET=tim-test-shared-secret  registration_shared_secret
+#   SYNAPSE_ADMIN_USER=admin SYNAPSE_ADMIN_PASSWORD=admin-pass   admin registered on each HS
+#   SYNAPSE_ADD_HOSTS=1                 append "127.0.0.1 <host>" to /etc/hosts for HSn_NAME
+#                                       hosts that do not resolve (e.g. hs1.localhost:8448)
+set -euo pipefail
+
+COUNT="${1:-${SYNAPSE_COUNT:-2}}"
+[[ "$COUNT" == 1 || "$COUNT" == 2 ]] || { echo "usage: $0 [1|2]" >&2; exit 2; }
+
+SYNAPSE_VERSION="1.163.2"
+CHECKER_VERSION="0.6.1"
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+ROOT="$(cd "$HERE/.." && pwd)"
+VENV="${SYNAPSE_VENV:-$ROOT/.fachdienst/venv}"
+STATE="${SYNAPSE_STATE:-$ROOT/.fachdienst/state}"
+PY="$VENV/bin/python"
+FEDLIST_PORT="${FEDLIST_PORT:-8480}"
+HS1_NAME="${HS1_NAME:-localhost:8448}"
+HS2_NAME="${HS2_NAME:-localhost:8458}"
+HS1_CLIENT_PORT="${HS1_CLIENT_PORT:-8008}"
+HS2_CLIENT_PORT="${HS2_CLIENT_PORT:-8018}"
+TIM_TYPE="${TIM_TYPE:-pro}"
+HS1_TIM_TYPE="${HS1_TIM_TYPE:-$TIM_TYPE}"
+HS2_TIM_TYPE="${HS2_TIM_TYPE:-$TIM_TYPE}"
+TIM_VERSION="${TIM_VERSION:-1.1}"
+TIM_DEFAULT_SETTING="${TIM_DEFAULT_SETTING:-allow all}"
+SECRET="${SYNAPSE_SHARED_SECRET:-tim-test-shared-secret}"
+ADMIN_USER="${SYNAPSE_ADMIN_USER:-admin}"
+ADMIN_PASSWORD="${SYNAPSE_ADMIN_PASSWORD:-admin-pass}"
+
+log() { printf '[fachdienst-up] %s\n' "$*" >&2; }
+die() { log "ERROR: $*"; exit 1; }
+
+# The federation port is the one in the server_name: with an explicit port Synapse
+# skips .well-known and SRV (DNS) look-ups and connects straight to host:port.
+fed_port() { local p="${1##*:}"; [[ "$1" == *:* && "$p" =~ ^[0-9]+$ ]] || die "server name '$1' must be host:port"; echo "$p"; }
+fed_host() { echo "${1%:*}"; }
+
+# Start a command detached (own session, survives the calling shell/job); the process
+# writes its own PID (sh's $$ survives the exec), so setsid forking or not does not matter.
+spawn() { # pidfile logfile cmd...
+  local pidf="$1" logf="$2"; shift 2; rm -f "$pidf"
+  setsid sh -c 'echo $$ > "$0"; exec "$@"' "$pidf" "$@" >> "$logf" 2>&1 < /dev/null &
+  for _ in $(seq 1 50); do [[ -s "$pidf" ]] && return 0; sleep 0.1; done
+  die "could not start $*"
+}
+
+alive() { # pidfile expected-cmdline-fragment
+  local pid; [[ -s "$1" ]] || return 1; pid="$(cat "$1")"
+  [[ -r "/proc/$pid/cmdline" ]] && tr '\0' ' ' < "/proc/$pid/cmdline" | grep -qF -- "$2"
+}
+
+wait_http() { # url seconds [curl opts]
+  local url="$1" t="$2"; shift 2; local end=$((SECONDS + t))
+  until curl -fsS -o /dev/null --max-time 2 "$@" "$url" 2>/dev/null; do
+    (( SECONDS < end )) || return 1; sleep 0.2
+  done
+}
+
+# ---------------------------------------------------------------- install
+if [[ "${SYNAPSE_RESET:-0}" == 1 && -d "$STATE" ]]; then
+  log "SYNAPSE_RESET=1: stopping and wiping $STATE"
+  SYNAPSE_STATE="$STATE" bash "$HERE/fachdienst-down.sh" || true
+  rm -rf "$STATE"
+fi
+
+have_pinned() {
+  "$PY" - "$SYNAPSE_VERSION" "$CHECKER_VERSION" 2>/dev/null <<'PYEOF'
+import sys, importlib.metadata as m
+sys.exit(0 if (m.version("matrix-synapse"), m.version("synapse-invite-checker")) == tuple(sys.argv[1:3]) else 1)
+PYEOF
+}
+if ! have_pinned; then
+  log "installing matrix-synapse==$SYNAPSE_VERSION synapse-invite-checker==$CHECKER_VERSION into $VENV"
+  command -v python3 >/dev/null || die "python3 missing (apt-get install python3 python3-venv)"
+  python3 -m venv "$VENV" || die "venv creation failed (apt-get install python3-venv)"
+  "$VENV/bin/pip" install -q --upgrade pip
+  # Binary wheels exist for x86_64/aarch64 manylinux; no compiler needed there. Elsewhere
+  # matrix-synapse builds its Rust extension (needs rustc/cargo + build-essential + libffi-dev).
+  "$VENV/bin/pip" install -q "matrix-synapse==$SYNAPSE_VERSION" "synapse-invite-checker==$CHECKER_VERSION"
+fi
+command -v curl >/dev/null || die "curl missing (apt-get install curl)"
+command -v openssl >/dev/null || die "openssl missing (apt-get install openssl)"
+mkdir -p "$STATE/bin" "$STATE/fedlist/www" "$STATE/fedlist/pki"
+
+NAMES=("$HS1_NAME"); CPORTS=("$HS1_CLIENT_PORT")
+[[ "$COUNT" == 2 ]] && { NAMES+=("$HS2_NAME"); CPORTS+=("$HS2_CLIENT_PORT"); }
+ALL_NAMES=("$HS1_NAME" "$HS2_NAME")   # both always on the federation list / whitelist
+
+for n in "${NAMES[@]}"; do
+  h="$(fed_host "$n")"; fed_port "$n" >/dev/null
+  if ! getent hosts "$h" >/dev/null; then
+    if [[ "${SYNAPSE_ADD_HOSTS:-0}" == 1 ]]; then
+      log "adding '127.0.0.1 $h' to /etc/hosts"; echo "127.0.0.1 $h  # fachdienst-up.sh" >> /etc/hosts
+    else
+      die "host '$h' of server_name '$n' does not resolve; use localhost:PORT names or SYNAPSE_ADD_HOSTS=1"
+    fi
+  fi
+done
+
+# ------------------------------------------- federation list + fake gematik CA
+# synapse-invite-checker only accepts a JWS (alg BP256R1, x5c signer cert) whose signer
+# chains via <gematik_ca_baseurl>/ECC/SUB-CA/<issuer CN>.der to a root listed in
+# <gematik_ca_baseurl>/ECC/ROOT-CA/roots.json. There is no switch to skip the check, so
+# this script mints its own brainpoolP256r1 root/sub-CA/signer and serves them on 127.0.0.1.
+cat > "$STATE/bin/fedlist.py" <<'PYEOF'
+import base64, datetime, json, os, sys
+from cryptography import x509
+from cryptography.x509.oid import NameOID
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from jwcrypto import jwk, jws
+from jwcrypto.common import json_encode
+
+pki, www, domains_file = sys.argv[1:4]
+SUBCA_CN = "TEST-ONLY.TIM-FEDLIST-SUBCA"
+now = datetime.datetime.now(datetime.timezone.utc)
+pem = lambda k: k.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+der = lambda c: c.public_bytes(serialization.Encoding.DER)
+b64 = lambda c: base64.b64encode(der(c)).decode()
+
+def key(name):
+    p = os.path.join(pki, name + ".key.pem")
+    if os.path.exists(p):
+        return serialization.load_pem_private_key(open(p, "rb").read(), None)
+    k = ec.generate_private_key(ec.BrainpoolP256R1())
+    open(p, "wb").write(pem(k))
+    return k
+
+def cert(name, cn, k, issuer, issuer_key, ca):
+    p = os.path.join(pki, name + ".crt.pem")
+    if os.path.exists(p):
+        c = x509.load_pem_x509_certificate(open(p, "rb").read())
+        if c.not_valid_after_utc > now + datetime.timedelta(days=30):
+            return c
+    subj = x509.Name([x509.NameAttribute(NameOID.COUNTRY_NAME, "DE"),
+                      x509.NameAttribute(NameOID.ORGANIZATION_NAME, "local test PKI NOT-VALID"),
+                      x509.NameAttribute(NameOID.COMMON_NAME, cn)])
+    b = (x509.CertificateBuilder().subject_name(subj)
+         .issuer_name(issuer.subject if issuer else subj)
+         .public_key(k.public_key()).serial_number(x509.random_serial_number())
+         .not_valid_before(now - datetime.timedelta(days=1))
+         .not_valid_after(now + datetime.timedelta(days=3650))
+         .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
+         .add_extension(x509.KeyUsage(digital_signature=not ca, content_commitment=False,
+                        key_encipherment=False, data_encipherment=False, key_agreement=False,
+                        key_cert_sign=ca, crl_sign=ca, encipher_only=False, decipher_only=False), critical=True)
+         .add_extension(x509.SubjectKeyIdentifier.from_public_key(k.public_key()), critical=False))
+    if issuer is not None:
+        b = b.add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_key.public_key()), critical=False)
+    c = b.sign(issuer_key, hashes.SHA256())
+    open(p, "wb").write(c.public_bytes(serialization.Encoding.PEM))
+    return c
+
+root_k, sub_k, sig_k = key("root"), key("subca"), key("signer")
+root = cert("root", "TEST-ONLY.TIM-FEDLIST-ROOT", root_k, None, root_k, True)
+sub = cert("subca", SUBCA_CN, sub_k, root, root_k, True)
+sig = cert("signer", "TEST-ONLY.TIM-FEDLIST-SIGNER", sig_k, sub, sub_k, False)
+
+os.makedirs(os.path.join(www, "ECC", "ROOT-CA"), exist_ok=True)
+os.makedirs(os.path.join(www, "ECC", "SUB-CA"), exist_ok=True)
+json.dump([{"cert": b64(root), "cn": "TEST-ONLY.TIM-FEDLIST-ROOT", "name": "local test root",
+            "next": "", "prev": "", "nva": "", "nvb": "", "ski": ""}],
+          open(os.path.join(www, "ECC", "ROOT-CA", "roots.json"), "w"), indent=1)
+open(os.path.join(www, "ECC", "SUB-CA", SUBCA_CN.replace(" ", "_") + ".der"), "wb").write(der(sub))
+
+domains = json.load(open(domains_file))
+payload = json.dumps({"version": int(now.timestamp()), "domainList": domains}).encode()
+j = jws.JWS(payload)
+j.allowed_algs = ["BP256R1"]   # brainpool algs are not in jwcrypto's default allow-list
+j.add_signature(jwk.JWK.from_pem(pem(sig_k)), alg="BP256R1",
+                protected=json_encode({"alg": "BP256R1", "x5c": [b64(sig)], "typ": "JWT"}))
+tmp = os.path.join(www, "fedlist.jws.tmp")
+open(tmp, "w").write(j.serialize(compact=True))
+os.replace(tmp, os.path.join(www, "fedlist.jws"))
+print("federation list signed: " + ", ".join(d["domain"] for d in domains))
+PYEOF
+
+# ------------------------------------------------ upstream-Synapse compat shim
+# synapse-invite-checker targets Famedly's Synapse fork (not on PyPI), which adds a
+# third-party-rules callback `on_upgrade_room(requester, room_version, is_requester_admin)`
+# called at the start of RoomCreationHandler.upgrade_room. Stock Synapse rejects the
+# keyword at module start-up (TypeError). This shim, loaded as the first module, accepts
+# the keyword and calls the callbacks from a wrapper around upgrade_room.
+cat > "$STATE/bin/tim_compat.py" <<'PYEOF'
+import logging
+from synapse.handlers.room import RoomCreationHandler
+from synapse.module_api import ModuleApi
+
+logger = logging.getLogger(__name__)
+
+if not getattr(ModuleApi, "_tim_compat_patched", False):
+    _orig_register = ModuleApi.register_third_party_rules_callbacks
+    _orig_upgrade = RoomCreationHandler.upgrade_room
+
+    def register_third_party_rules_callbacks(self, *, on_upgrade_room=None, **kwargs):
+        if on_upgrade_room is not None:
+            self._hs.__dict__.setdefault("_tim_on_upgrade_room", []).append(on_upgrade_room)
+        if kwargs:
+            return _orig_register(self, **kwargs)
+
+    async def upgrade_room(self, requester, old_room_id, new_version, *args, **kwargs):
+        callbacks = self.hs.__dict__.get("_tim_on_upgrade_room", [])
+        if callbacks:
+            user_id = requester.user.to_string()
+            notices = self.hs.config.servernotices.server_notices_mxid
+            is_admin = (notices is not None and user_id == notices) or await self.auth.is_server_admin(requester)
+            for cb in callbacks:
+                await cb(requester, new_version, is_admin)   # raises SynapseError to deny
+        return await _orig_upgrade(self, requester, old_room_id, new_version, *args, **kwargs)
+
+    ModuleApi.register_third_party_rules_callbacks = register_third_party_rules_callbacks
+    RoomCreationHandler.upgrade_room = upgrade_room
+    ModuleApi._tim_compat_patched = True
+
+
+class UpgradeRoomHookShim:
+    def __init__(self, config, api):
+        logger.info("tim_compat: on_upgrade_room shim active")
+
+    @staticmethod
+    def parse_config(config):
+        return config
+PYEOF
+
+# Domain list: regenerated every run from the settings above, unless you provide
+# $STATE/fedlist/domains.custom.json (same format); re-run fachdienst-up.sh to re-sign.
+# The module caches the list for 1 h but re-fetches at once when a domain is missing.
+DOMAINS="$STATE/fedlist/domains.json"
+if [[ -s "$STATE/fedlist/domains.custom.json" ]]; then
+  DOMAINS="$STATE/fedlist/domains.custom.json"
+else
+  cat > "$DOMAINS" <<EOF
+[
+  {"domain": "$HS1_NAME", "telematikID": "1-TEST-HS1", "isInsurance": $([[ $HS1_TIM_TYPE == epa ]] && echo 'true, "ik": ["100000001"]' || echo false)},
+  {"domain": "$HS2_NAME", "telematikID": "1-TEST-HS2", "isInsurance": $([[ $HS2_TIM_TYPE == epa ]] && echo 'true, "ik": ["100000002"]' || echo false)}
+]
+EOF
+fi
+for n in "${NAMES[@]}"; do
+  grep -qF "\"$n\"" "$DOMAINS" || log "WARNING: $n is not in $DOMAINS - all its invites will be refused"
+done
+msg="$("$PY" "$STATE/bin/fedlist.py" "$STATE/fedlist/pki" "$STATE/fedlist/www" "$DOMAINS")" || die "signing the federation list failed"
+log "$msg"
+
+if alive "$STATE/fedlist/pid" "http.server" && ! alive "$STATE/fedlist/pid" "http.server $FEDLIST_PORT"; then
+  kill "$(cat "$STATE/fedlist/pid")"; sleep 0.5   # this script's fedlist server, but on an old port
+fi
+if ! alive "$STATE/fedlist/pid" "http.server $FEDLIST_PORT"; then
+  spawn "$STATE/fedlist/pid" "$STATE/fedlist/http.log" \
+    "$PY" -m http.server "$FEDLIST_PORT" --bind 127.0.0.1 --directory "$STATE/fedlist/www"
+fi
+wait_http "http://127.0.0.1:$FEDLIST_PORT/fedlist.jws" 15 || die "fedlist server did not come up (port $FEDLIST_PORT busy?)"
+
+# ---------------------------------------------------------------- homeservers
+rl() { printf '{per_second: 10000, burst_count: 10000}'; }
+
+write_config() { # idx name client_port tim_type
+  local i="$1" name="$2" cport="$3" tim_type="$4" d="$STATE/hs$1" fport; fport="$(fed_port "$2")"
+  mkdir -p "$d/media"
+  [[ -s "$d/macaroon" ]] || head -c 32 /dev/urandom | base64 | tr -d '=+/\n' > "$d/macaroon"
+  if [[ ! -s "$d/tls.crt" ]]; then   # self-signed; peers run with federation_verify_certificates: false
+    openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=$(fed_host "$name")" \
+      -addext "subjectAltName=DNS:$(fed_host "$name"),IP:127.0.0.1" \
+      -keyout "$d/tls.key" -out "$d/tls.crt" 2>/dev/null
+  fi
+  cat > "$d/log.config" <<EOF
+version: 1
+formatters:
+  precise: {format: '%(asctime)s - %(name)s - %(lineno)d - %(levelname)s - %(request)s - %(message)s'}
+handlers:
+  file: {class: logging.FileHandler, formatter: precise, filename: $d/homeserver.log, encoding: utf8}
+loggers:
+  synapse.storage.SQL: {level: WARNING}
+  synapse_invite_checker: {level: DEBUG}
+root: {level: INFO, handlers: [file]}
+disable_existing_loggers: false
+EOF
+  cat > "$d/homeserver.yaml" <<EOF
+# generated by fachdienst-up.sh - TI-M Fachdienst-like test homeserver (NOT for production)
+server_name: "$name"
+public_baseurl: "http://127.0.0.1:$cport/"
+report_stats: false
+serve_client_wellknown: true     # the suite resolves the client API via https://<server_name>/.well-known/matrix/client
+listeners:
+  - {port: $cport, bind_addresses: ['127.0.0.1'], type: http, tls: false, x_forwarded: false,
+     resources: [{names: [client], compress: false}]}          # client + /_synapse/admin + media
+  - {port: $fport, bind_addresses: ['127.0.0.1'], type: http, tls: true,
+     resources: [{names: [federation, client], compress: false}]}  # federation + https://<server_name>/.well-known/matrix/client
+tls_certificate_path: "$d/tls.crt"
+tls_private_key_path: "$d/tls.key"
+database: {name: sqlite3, args: {database: "$d/homeserver.db"}}
+log_config: "$d/log.config"
+signing_key_path: "$d/signing.key"
+media_store_path: "$d/media"
+enable_authenticated_media: true
+max_upload_size: 100M
+registration_shared_secret: "$SECRET"
+enable_registration: false
+macaroon_secret_key: "$(cat "$d/macaroon")"
+form_secret: "$(cat "$d/macaroon")-form"
+default_room_version: "10"        # invite checker only allows room versions 9/10 by default
+user_directory: {enabled: true, search_all_users: true}
+# ---- federation on loopback only
+federation_domain_whitelist: [$(printf '"%s", ' "${ALL_NAMES[@]}" | sed 's/, $//')]
+federation_verify_certificates: false
+ip_range_whitelist: ['127.0.0.0/8']   # default blocklist forbids loopback federation targets
+trusted_key_servers: []               # never contact matrix.org for keys
+suppress_key_server_warning: true
+url_preview_enabled: false
+enable_metrics: false
+# ---- rate limits effectively off for tests
+rc_message: $(rl)
+rc_registration: $(rl)
+rc_login: {address: $(rl), account: $(rl), failed_attempts: $(rl)}
+rc_admin_redaction: $(rl)
+rc_joins: {local: $(rl), remote: $(rl)}
+rc_joins_per_room: $(rl)
+rc_3pid_validation: $(rl)
+rc_invites: {per_room: $(rl), per_user: $(rl), per_issuer: $(rl)}
+rc_third_party_invite: $(rl)
+rc_media_create: $(rl)
+rc_presence: {per_user: $(rl)}
+rc_delayed_event_mgmt: $(rl)
+rc_room_creation: $(rl)
+rc_reports: $(rl)
+rc_user_directory: $(rl)
+rc_profile: $(rl)
+rc_key_requests: $(rl)
+rc_federation: {window_size: 1000, sleep_limit: 10000, sleep_delay: 1, reject_limit: 10000, concurrent: 100}
+federation_rr_transactions_per_room_per_second: 10000
+modules:
+  - module: tim_compat.UpgradeRoomHookShim     # must come first, see fachdienst-up.sh
+    config: {}
+  - module: synapse_invite_checker.InviteChecker
+    config:
+      title: "TI-M test Fachdienst ($name)"
+      federation_list_url: "http://127.0.0.1:$FEDLIST_PORT/fedlist.jws"   # http => no mTLS needed
+      gematik_ca_baseurl: "http://127.0.0.1:$FEDLIST_PORT"                 # no trailing slash
+      tim-type: "$tim_type"
+      tim_version: "$TIM_VERSION"
+      default_permissions:
+        defaultSetting: "$TIM_DEFAULT_SETTING"   # set explicitly, else users get {} stored
+      allowed_room_versions: ["9", "10"]
+      room_scan_run_interval: "1h"
+EOF
+}
+
+start_hs() { # idx
+  local i="$1" d="$STATE/hs$1"
+  if alive "$d/pid" "$d/homeserver.yaml"; then log "hs$i already running (pid $(cat "$d/pid"))"; return; fi
+  local want="${NAMES[$((i-1))]}"
+  if [[ -s "$d/server_name" && "$(cat "$d/server_name")" != "$want" ]]; then
+    die "hs$i state was created for server_name '$(cat "$d/server_name")', not '$want'; use SYNAPSE_RESET=1"
+  fi
+  echo "$want" > "$d/server_name"
+  PYTHONPATH="$STATE/bin" "$PY" -m synapse.app.homeserver -c "$d/homeserver.yaml" --generate-keys >/dev/null 2>>"$d/stderr.log" \
+    || { tail -5 "$d/stderr.log" >&2; die "hs$i config invalid"; }
+  spawn "$d/pid" "$d/stderr.log" env PYTHONPATH="$STATE/bin" "$PY" -m synapse.app.homeserver -c "$d/homeserver.yaml"
+  log "hs$i starting (pid $(cat "$d/pid")), log $d/homeserver.log"
+}
+
+TYPES=("$HS1_TIM_TYPE" "$HS2_TIM_TYPE")
+for idx in "${!NAMES[@]}"; do write_config $((idx+1)) "${NAMES[$idx]}" "${CPORTS[$idx]}" "${TYPES[$idx]}"; done
+for idx in "${!NAMES[@]}"; do start_hs $((idx+1)); done
+
+for idx in "${!NAMES[@]}"; do
+  i=$((idx+1)); d="$STATE/hs$i"; cport="${CPORTS[$idx]}"; fport="$(fed_port "${NAMES[$idx]}")"
+  if ! wait_http "http://127.0.0.1:$cport/_matrix/client/versions" 120; then
+    tail -n 20 "$d/stderr.log" >&2 || true; die "hs$i did not answer /versions (see $d/homeserver.log)"
+  fi
+  wait_http "https://127.0.0.1:$fport/_matrix/key/v2/server" 30 -k || die "hs$i federation port $fport not answering"
+  alive "$d/pid" "$d/homeserver.yaml" || { tail -n 20 "$d/stderr.log" >&2; die "hs$i exited (port in use?)"; }
+  "$VENV/bin/register_new_matrix_user" --exists-ok -u "$ADMIN_USER" -p "$ADMIN_PASSWORD" -a \
+    -k "$SECRET" "http://127.0.0.1:$cport" >/dev/null
+  log "hs$i ready: server_name=${NAMES[$idx]} client=http://127.0.0.1:$cport federation=https://127.0.0.1:$fport admin=@$ADMIN_USER:${NAMES[$idx]}"
+done
+log "federation list: http://127.0.0.1:$FEDLIST_PORT/fedlist.jws (domains from $DOMAINS)"

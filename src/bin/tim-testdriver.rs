@@ -1,0 +1,31 @@
+//! gematik test driver: serves the `TiMessengerTestTreiber` contract over the client core.
+//!
+//! `tim-testdriver [CONFIG]` (default `config/driver.toml`, or `$TIM_DRIVER_CONFIG`).
+
+use std::process::ExitCode;
+
+use tim_client::testdriver::{Driver, DriverConfig};
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            std::env::var("RUST_LOG").unwrap_or_else(|_| "info,matrix_sdk=warn,matrix_sdk_crypto=warn,matrix_sdk_base=warn".into()),
+        )
+        .init();
+    let path = std::env::args()
+        .nth(1)
+        .or_else(|| std::env::var("TIM_DRIVER_CONFIG").ok())
+        .unwrap_or_else(|| "config/driver.toml".into());
+    let result = match DriverConfig::load(std::path::Path::new(&path)).and_then(Driver::build) {
+        Ok(driver) => driver.run().await,
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!("{e}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,316 @@
+//! Rooms as the product shows them: list, create with TI-M defaults, invite, join, leave,
+//! forget. Every action waits until the background sync reflects it, so the next read agrees.
+
+use matrix_sdk::room::Room;
+use matrix_sdk::ruma::api::client::room::{Visibility, create_room::v3 as create_room};
+use matrix_sdk::ruma::events::room::history_visibility::HistoryVisibility as SdkHistory;
+use matrix_sdk::ruma::events::room::join_rules::JoinRule as SdkJoinRule;
+use matrix_sdk::ruma::events::room::member::MembershipState;
+use matrix_sdk::ruma::serde::Raw;
+use matrix_sdk::ruma::{OwnedRoomId, RoomId, RoomVersionId, UserId};
+use matrix_sdk::{EncryptionState, RoomMemberships, RoomState};
+use serde_json::json;
+
+use super::errors::from_sdk;
+use super::wait::{SYNC_ECHO_TIMEOUT, until};
+use crate::core::rules::room_policy::{self, HistoryVisibility, JoinRule, NewRoom, RoomAccess, RoomPlan};
+use crate::core::{CoreError, CoreResult, Mxid, Session};
+
+/// A room as one account sees it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RoomInfo {
+    pub room_id: String,
+    /// Never empty: the TI-M name, else `m.room.name`, else a computed name.
+    pub name: String,
+    pub topic: Option<String>,
+    pub access: RoomAccess,
+    pub join_rule: Option<JoinRule>,
+    pub history: Option<HistoryVisibility>,
+    pub encrypted: bool,
+    pub federated: bool,
+    pub version: Option<String>,
+    pub own_membership: Membership,
+    pub members: Vec<Member>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Member {
+    pub user_id: String,
+    pub membership: Membership,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Membership {
+    Knock,
+    Invite,
+    Join,
+    Ban,
+    Leave,
+}
+
+/// The rooms of a session.
+pub struct Rooms<'a> {
+    session: &'a Session,
+}
+
+impl Session {
+    pub fn rooms(&self) -> Rooms<'_> {
+        Rooms { session: self }
+    }
+}
+
+impl Rooms<'_> {
+    /// Joined rooms, pending invites and left-but-not-forgotten rooms, from local state.
+    pub async fn list(&self) -> CoreResult<Vec<RoomInfo>> {
+        let mut out = Vec::new();
+        for room in self.session.client().rooms() {
+            if matches!(room.state(), RoomState::Joined | RoomState::Invited | RoomState::Left | RoomState::Knocked) {
+                out.push(describe(&room).await?);
+            }
+        }
+        out.sort_by(|a, b| a.room_id.cmp(&b.room_id));
+        Ok(out)
+    }
+
+    pub async fn get(&self, room_id: &str) -> CoreResult<RoomInfo> {
+        describe(&self.room(room_id)?).await
+    }
+
+    /// Creates a room with the TI-M defaults after the room policy accepted the request.
+    pub async fn create(&self, req: NewRoom) -> CoreResult<RoomInfo> {
+        let plan = room_policy::plan_room(self.session.product(), req)?;
+        let room_id = self.create_planned(&plan).await?;
+        for user in &plan.later_invites {
+            self.invite_one(&room_id, user).await?;
+        }
+        self.get(room_id.as_str()).await
+    }
+
+    pub(crate) async fn create_planned(&self, plan: &RoomPlan) -> CoreResult<OwnedRoomId> {
+        let request = create_request(plan)?;
+        let room = self.session.client().create_room(request).await.map_err(from_sdk)?;
+        let room_id = room.room_id().to_owned();
+        let own = self.session.user_id().clone();
+        let invited = plan.initial_invite.clone();
+        // Wait until sync shows us joined (and the invitee invited), so the answer is complete.
+        self.await_membership(&room_id, &own, Membership::Join).await;
+        if let Some(user) = invited {
+            self.await_membership(&room_id, &user, Membership::Invite).await;
+        }
+        Ok(room_id)
+    }
+
+    /// Invites each user in turn; the homeserver's refusal surfaces as `Forbidden`.
+    pub async fn invite(&self, room_id: &str, users: &[Mxid]) -> CoreResult<RoomInfo> {
+        let room = self.room(room_id)?;
+        for user in users {
+            self.invite_one(room.room_id(), user).await?;
+        }
+        describe(&room).await
+    }
+
+    pub(crate) async fn invite_one(&self, room_id: &RoomId, user: &Mxid) -> CoreResult<()> {
+        let room = self.room(room_id.as_str())?;
+        let user_id = user_id(user)?;
+        room.invite_user_by_id(&user_id).await.map_err(from_sdk)?;
+        self.await_membership(room_id, user, Membership::Invite).await;
+        Ok(())
+    }
+
+    pub async fn join(&self, room_id: &str) -> CoreResult<RoomInfo> {
+        let id = parse_room_id(room_id)?;
+        self.session.client().join_room_by_id(&id).await.map_err(from_sdk)?;
+        self.await_membership(&id, &self.session.user_id().clone(), Membership::Join).await;
+        self.get(room_id).await
+    }
+
+    /// Leaves (or rejects an invite). The room stays listed with own membership `leave`.
+    pub async fn leave(&self, room_id: &str) -> CoreResult<RoomInfo> {
+        let room = self.room(room_id)?;
+        if room.state() != RoomState::Left {
+            room.leave().await.map_err(from_sdk)?;
+        }
+        let client = self.session.client().clone();
+        let id = room.room_id().to_owned();
+        until(SYNC_ECHO_TIMEOUT, || {
+            let client = client.clone();
+            let id = id.clone();
+            async move { (client.get_room(&id)?.state() == RoomState::Left).then_some(()) }
+        })
+        .await;
+        describe(&room).await
+    }
+
+    /// Leaves if needed, then forgets: the room disappears from [`Rooms::list`] at once.
+    pub async fn forget(&self, room_id: &str) -> CoreResult<()> {
+        let room = self.room(room_id)?;
+        if room.state() != RoomState::Left {
+            self.leave(room_id).await?;
+        }
+        room.forget().await.map_err(from_sdk)
+    }
+
+    /// Leaves and forgets every room, rejecting pending invites: a clean slate for a test run.
+    pub async fn forget_all(&self) -> CoreResult<()> {
+        for room in self.session.client().rooms() {
+            let id = room.room_id().to_string();
+            if let Err(e) = self.forget(&id).await {
+                tracing::warn!(room = %id, error = %e, "could not forget room");
+            }
+        }
+        Ok(())
+    }
+
+    fn room(&self, room_id: &str) -> CoreResult<Room> {
+        let id = parse_room_id(room_id)?;
+        self.session
+            .client()
+            .get_room(&id)
+            .ok_or_else(|| CoreError::NotFound(format!("room {room_id} is unknown to this account")))
+    }
+
+    async fn await_membership(&self, room_id: &RoomId, user: &Mxid, want: Membership) {
+        let client = self.session.client().clone();
+        let Ok(user) = user_id(user) else { return };
+        let found = until(SYNC_ECHO_TIMEOUT, || {
+            let (client, user, room_id) = (client.clone(), user.clone(), room_id.to_owned());
+            async move {
+                let room = client.get_room(&room_id)?;
+                let member = room.get_member_no_sync(&user).await.ok()??;
+                (membership(member.membership()) == want).then_some(())
+            }
+        })
+        .await;
+        if found.is_none() {
+            tracing::warn!(room = %room_id, user = %user, ?want, "membership not yet visible through sync");
+        }
+    }
+}
+
+fn parse_room_id(raw: &str) -> CoreResult<OwnedRoomId> {
+    RoomId::parse(raw).map_err(|_| CoreError::NotFound(format!("'{raw}' is not a room id")))
+}
+
+fn user_id(user: &Mxid) -> CoreResult<matrix_sdk::ruma::OwnedUserId> {
+    UserId::parse(user.as_str()).map_err(|e| CoreError::InvalidInput(format!("{user}: {e}")))
+}
+
+/// The ruma request for a planned room: TI-M room type, version 10, TI-M name/topic copies.
+fn create_request(plan: &RoomPlan) -> CoreResult<create_room::Request> {
+    let mut req = create_room::Request::new();
+    req.name = Some(plan.name.clone());
+    req.topic = plan.topic.clone();
+    req.room_version = Some(RoomVersionId::V10);
+    req.is_direct = plan.direct;
+    req.visibility = if plan.public { Visibility::Public } else { Visibility::Private };
+    req.preset = Some(match (plan.public, plan.direct) {
+        (true, _) => create_room::RoomPreset::PublicChat,
+        (false, true) => create_room::RoomPreset::TrustedPrivateChat,
+        (false, false) => create_room::RoomPreset::PrivateChat,
+    });
+    req.invite = plan.initial_invite.iter().map(user_id).collect::<CoreResult<_>>()?;
+    req.creation_content = Some(raw(json!({"type": room_policy::ROOM_TYPE, "m.federate": plan.federate}))?);
+    let mut state = vec![
+        state_event("m.room.history_visibility", json!({"history_visibility": history_str(plan.history)}))?,
+        state_event("m.room.join_rules", json!({"join_rule": join_rule_str(plan.join_rule)}))?,
+        state_event(room_policy::TIM_NAME_EVENT, json!({"name": plan.name}))?,
+    ];
+    if plan.encrypted {
+        state.push(state_event("m.room.encryption", json!({"algorithm": "m.megolm.v1.aes-sha2"}))?);
+    }
+    if let Some(topic) = &plan.topic {
+        state.push(state_event(room_policy::TIM_TOPIC_EVENT, json!({"topic": topic}))?);
+    }
+    req.initial_state = state;
+    Ok(req)
+}
+
+fn raw<T>(value: serde_json::Value) -> CoreResult<Raw<T>> {
+    let json = serde_json::value::to_raw_value(&value).map_err(CoreError::internal)?;
+    Ok(Raw::from_json(json))
+}
+
+fn state_event<T>(event_type: &str, content: serde_json::Value) -> CoreResult<Raw<T>> {
+    raw(json!({"type": event_type, "state_key": "", "content": content}))
+}
+
+fn history_str(h: HistoryVisibility) -> &'static str {
+    match h {
+        HistoryVisibility::Invited => "invited",
+        HistoryVisibility::Joined => "joined",
+        HistoryVisibility::Shared => "shared",
+        HistoryVisibility::WorldReadable => "world_readable",
+    }
+}
+
+fn join_rule_str(j: JoinRule) -> &'static str {
+    match j {
+        JoinRule::Public => "public",
+        JoinRule::Knock => "knock",
+        JoinRule::Invite => "invite",
+        JoinRule::Private => "private",
+        JoinRule::Restricted => "restricted",
+        JoinRule::KnockRestricted => "knock_restricted",
+    }
+}
+
+fn membership(m: &MembershipState) -> Membership {
+    match m {
+        MembershipState::Invite => Membership::Invite,
+        MembershipState::Join => Membership::Join,
+        MembershipState::Ban => Membership::Ban,
+        MembershipState::Knock => Membership::Knock,
+        _ => Membership::Leave,
+    }
+}
+
+pub(crate) async fn describe(room: &Room) -> CoreResult<RoomInfo> {
+    let members = room
+        .members_no_sync(RoomMemberships::all())
+        .await
+        .map_err(from_sdk)?
+        .into_iter()
+        .map(|m| Member { user_id: m.user_id().to_string(), membership: membership(m.membership()) })
+        .collect::<Vec<_>>();
+    let own_membership = match room.state() {
+        RoomState::Joined => Membership::Join,
+        RoomState::Invited => Membership::Invite,
+        RoomState::Knocked => Membership::Knock,
+        RoomState::Banned => Membership::Ban,
+        _ => Membership::Leave,
+    };
+    let join_rule = room.join_rule().map(|j| match j {
+        SdkJoinRule::Public => JoinRule::Public,
+        SdkJoinRule::Knock => JoinRule::Knock,
+        SdkJoinRule::Private => JoinRule::Private,
+        SdkJoinRule::Restricted(_) => JoinRule::Restricted,
+        SdkJoinRule::KnockRestricted(_) => JoinRule::KnockRestricted,
+        _ => JoinRule::Invite,
+    });
+    let history = room.history_visibility().map(|h| match h {
+        SdkHistory::Joined => HistoryVisibility::Joined,
+        SdkHistory::Shared => HistoryVisibility::Shared,
+        SdkHistory::WorldReadable => HistoryVisibility::WorldReadable,
+        _ => HistoryVisibility::Invited,
+    });
+    let name = match room.name().filter(|n| !n.is_empty()) {
+        Some(n) => n,
+        None => room
+            .cached_display_name()
+            .map(|d| d.to_string())
+            .unwrap_or_else(|| room.room_id().to_string()),
+    };
+    Ok(RoomInfo {
+        room_id: room.room_id().to_string(),
+        name,
+        topic: room.topic(),
+        access: if join_rule == Some(JoinRule::Public) { RoomAccess::Public } else { RoomAccess::Private },
+        join_rule,
+        history,
+        encrypted: matches!(room.encryption_state(), EncryptionState::Encrypted),
+        federated: room.create_content().is_none_or(|c| c.federate),
+        version: room.version().map(|v| v.to_string()),
+        own_membership,
+        members,
+    })
+}

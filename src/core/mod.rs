@@ -1,0 +1,27 @@
+//! The TI-Messenger client core: the product.
+//!
+//! A [`Session`] is one logged-in account on one device. It is a cheap-clone handle whose
+//! namespaced sub-handles ([`Session::rooms`], [`Session::messages`]) form the product
+//! interface: typed Rust values in, plain domain structs out, no JSON and no HTTP.
+//!
+//! * [`rules`] holds the TI-M rules as pure functions over plain data (room defaults and room
+//!   policy, MXID handling). They never touch the network and are unit-tested on their own.
+//! * [`matrix`] is the only place that talks to matrix-sdk; product methods ask the rules what
+//!   to do, then act through it.
+//! * [`CoreError`] names rule outcomes (forbidden by policy, not found, bad input) so callers
+//!   can map them without parsing messages.
+//!
+//! E2EE is always on: every session owns an encrypted SQLite store (state, crypto, event
+//! cache) that outlives logouts, so messages sent while logged out decrypt after re-login.
+
+pub mod error;
+pub mod ids;
+pub mod matrix;
+pub mod rules;
+
+pub use error::{CoreError, CoreResult};
+pub use ids::Mxid;
+pub use matrix::messages::{Message, Messages, NewMessage};
+pub use matrix::rooms::{Member, Membership, RoomInfo, Rooms};
+pub use matrix::session::{LoginRequest, Session, StoreLocation};
+pub use rules::room_policy::{HistoryVisibility, JoinRule, NewRoom, Product, RoomAccess};

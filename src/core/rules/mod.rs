@@ -1,0 +1,4 @@
+//! TI-M rules as pure functions over plain data: no I/O, unit-tested without a homeserver.
+
+pub mod direct_chat;
+pub mod room_policy;

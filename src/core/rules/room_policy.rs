@@ -1,0 +1,193 @@
+//! Room creation policy of TI-M (gemSpec_TI-M_Basis/Pro/ePA): which rooms a client may
+//! create, and with which mandatory settings. Pure: a request goes in, a plan comes out.
+
+use crate::core::{CoreError, Mxid};
+
+/// Room version every TI-M room is created with (A_26248); 11 must not be created.
+pub const ROOM_VERSION: &str = "10";
+/// `m.room.create` type of TI-M rooms and chats (A_25426, A_25814-01).
+pub const ROOM_TYPE: &str = "de.gematik.tim.roomtype.default.v1";
+/// TI-M copies of name and topic, written alongside `m.room.name`/`m.room.topic` (A_26338-02).
+pub const TIM_NAME_EVENT: &str = "de.gematik.tim.room.name";
+pub const TIM_TOPIC_EVENT: &str = "de.gematik.tim.room.topic";
+
+/// Which TI-M product this client is: the rules differ between them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Product {
+    /// TI-M Pro (healthcare staff).
+    Pro,
+    /// TI-M ePA (insured persons).
+    Epa,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RoomAccess {
+    Private,
+    Public,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum JoinRule {
+    Public,
+    Knock,
+    Invite,
+    Private,
+    Restricted,
+    KnockRestricted,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HistoryVisibility {
+    Invited,
+    Joined,
+    Shared,
+    WorldReadable,
+}
+
+/// What the user asked for; `None` means "the TI-M default".
+#[derive(Clone, Debug, Default)]
+pub struct NewRoom {
+    pub name: String,
+    pub topic: Option<String>,
+    pub access: Option<RoomAccess>,
+    pub join_rule: Option<JoinRule>,
+    pub history: Option<HistoryVisibility>,
+    pub encrypted: Option<bool>,
+    pub invite: Vec<Mxid>,
+}
+
+/// A validated room, ready to be created exactly like this.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RoomPlan {
+    pub name: String,
+    pub topic: Option<String>,
+    pub public: bool,
+    pub join_rule: JoinRule,
+    pub history: HistoryVisibility,
+    pub encrypted: bool,
+    pub federate: bool,
+    /// At most one invite goes into createRoom (A_25368-01) ...
+    pub initial_invite: Option<Mxid>,
+    /// ... the others are invited one by one afterwards, each checked by the homeserver.
+    pub later_invites: Vec<Mxid>,
+    pub direct: bool,
+}
+
+/// Applies the TI-M defaults and refuses what the product must not create.
+pub fn plan_room(product: Product, req: NewRoom) -> Result<RoomPlan, CoreError> {
+    if req.name.trim().is_empty() {
+        return Err(CoreError::InvalidInput("a room needs a name".into()));
+    }
+    let public = req.access == Some(RoomAccess::Public) || req.join_rule == Some(JoinRule::Public);
+    let (join_rule, history, encrypted, federate) = if public {
+        if product == Product::Epa {
+            return Err(CoreError::Forbidden("TI-M ePA clients must not create public rooms (A_26015-02)".into()));
+        }
+        if req.join_rule.is_some_and(|j| j != JoinRule::Public) {
+            return Err(CoreError::InvalidInput("a public room needs the join rule 'public'".into()));
+        }
+        // Pro public rooms (A_25325-01, A_28271): unencrypted, not federated, shared history.
+        (JoinRule::Public, req.history.unwrap_or(HistoryVisibility::Shared), req.encrypted.unwrap_or(false), false)
+    } else {
+        let encrypted = req.encrypted.unwrap_or(true);
+        if !encrypted {
+            return Err(CoreError::Forbidden(
+                "private TI-M rooms must be encrypted (A_25324-01, A_26015-02)".into(),
+            ));
+        }
+        let join_rule = req.join_rule.unwrap_or(JoinRule::Invite);
+        if matches!(join_rule, JoinRule::Knock | JoinRule::KnockRestricted | JoinRule::Restricted) && product == Product::Epa {
+            return Err(CoreError::Forbidden(format!("TI-M ePA clients must not use the join rule {join_rule:?}")));
+        }
+        let history = req.history.unwrap_or(HistoryVisibility::Invited);
+        if history == HistoryVisibility::WorldReadable {
+            return Err(CoreError::Forbidden("world_readable history is only allowed in Pro public rooms".into()));
+        }
+        (join_rule, history, true, true)
+    };
+    let mut invites = dedup(req.invite);
+    let initial_invite = if invites.is_empty() { None } else { Some(invites.remove(0)) };
+    Ok(RoomPlan {
+        name: req.name,
+        topic: req.topic.filter(|t| !t.is_empty()),
+        public,
+        join_rule,
+        history,
+        encrypted,
+        federate,
+        initial_invite,
+        later_invites: invites,
+        direct: false,
+    })
+}
+
+fn dedup(ids: Vec<Mxid>) -> Vec<Mxid> {
+    let mut out: Vec<Mxid> = Vec::with_capacity(ids.len());
+    for id in ids {
+        if !out.contains(&id) {
+            out.push(id);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn named(name: &str) -> NewRoom {
+        NewRoom { name: name.into(), ..Default::default() }
+    }
+
+    #[test]
+    fn a_default_room_is_private_invite_only_invited_history_encrypted_and_federated() {
+        let plan = plan_room(Product::Pro, named("r")).unwrap();
+        assert!(!plan.public);
+        assert_eq!(plan.join_rule, JoinRule::Invite);
+        assert_eq!(plan.history, HistoryVisibility::Invited);
+        assert!(plan.encrypted && plan.federate);
+    }
+
+    #[test]
+    fn a_private_unencrypted_room_is_forbidden_for_both_products() {
+        for product in [Product::Pro, Product::Epa] {
+            let req = NewRoom { encrypted: Some(false), ..named("r") };
+            assert!(matches!(plan_room(product, req), Err(CoreError::Forbidden(_))));
+        }
+    }
+
+    #[test]
+    fn a_pro_public_room_is_unencrypted_unfederated_with_shared_history() {
+        let req = NewRoom { access: Some(RoomAccess::Public), join_rule: Some(JoinRule::Public), encrypted: Some(false), ..named("p") };
+        let plan = plan_room(Product::Pro, req).unwrap();
+        assert!(plan.public && !plan.encrypted && !plan.federate);
+        assert_eq!(plan.history, HistoryVisibility::Shared);
+    }
+
+    #[test]
+    fn an_epa_public_room_is_forbidden() {
+        let req = NewRoom { access: Some(RoomAccess::Public), ..named("p") };
+        assert!(matches!(plan_room(Product::Epa, req), Err(CoreError::Forbidden(_))));
+    }
+
+    #[test]
+    fn only_the_first_invite_goes_into_create_room() {
+        let a = Mxid::parse("@a:hs").unwrap();
+        let b = Mxid::parse("@b:hs").unwrap();
+        let req = NewRoom { invite: vec![a.clone(), b.clone(), a.clone()], ..named("r") };
+        let plan = plan_room(Product::Pro, req).unwrap();
+        assert_eq!(plan.initial_invite, Some(a));
+        assert_eq!(plan.later_invites, vec![b]);
+    }
+
+    #[test]
+    fn world_readable_history_is_refused_in_private_rooms() {
+        let req = NewRoom { history: Some(HistoryVisibility::WorldReadable), ..named("r") };
+        assert!(matches!(plan_room(Product::Pro, req), Err(CoreError::Forbidden(_))));
+    }
+
+    #[test]
+    fn a_nameless_room_is_invalid() {
+        assert!(matches!(plan_room(Product::Pro, named(" ")), Err(CoreError::InvalidInput(_))));
+    }
+}

@@ -1,0 +1,30 @@
+//! gematik's `TiMessengerTestTreiber` HTTP server (feature `testdriver`, never in production).
+//!
+//! What it is *not*: it holds no TI-M rule and never talks to matrix-sdk or ruma. Each handler
+//! translates the contract's JSON into one call on [`crate::core`] and the result back
+//! (ML-124877, ML-124879). What it does own is test-device management: the APIs and devices
+//! of its configuration, device leases ([`claims`]), and which account a device is logged into.
+//!
+//! One module per contract tag; [`routes`] merges them into the router of one API and
+//! [`openapi`] documents exactly those routes (served at `/docs`).
+
+pub mod claims;
+pub mod config;
+pub mod error;
+pub mod extract;
+pub mod openapi;
+pub mod pool;
+pub mod routes;
+pub mod serve;
+pub mod tls;
+
+mod convert;
+mod devices;
+mod info;
+mod login_logout;
+mod account;
+mod room;
+mod message;
+
+pub use config::DriverConfig;
+pub use serve::Driver;

@@ -1,0 +1,156 @@
+//! The test devices of one API: leases plus the account session each device currently has.
+//! Device management is the driver's own concern; everything TI-M goes through the core.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use chrono::Utc;
+
+use super::claims::{Claim, Leases};
+use super::config::{ApiConfig, ApiKind, DeviceConfig};
+use super::error::{DriverError, DriverResult};
+use crate::core::{LoginRequest, Mxid, Product, Session, StoreLocation};
+
+/// One API (a product instance the suite addresses by base URL).
+pub struct Api {
+    pub config: ApiConfig,
+    pub leases: std::sync::Mutex<Leases>,
+    pub devices: BTreeMap<i64, Arc<Device>>,
+    store_root: PathBuf,
+    store_passphrase: String,
+}
+
+/// One test device and the account it is logged into right now.
+pub struct Device {
+    pub config: DeviceConfig,
+    pub login: tokio::sync::Mutex<Option<ActiveLogin>>,
+    /// Used since the last cleanUp (or never cleaned since start-up).
+    dirty: AtomicBool,
+}
+
+/// A logged-in account on a device. The password is kept because the suite reads it back.
+pub struct ActiveLogin {
+    pub session: Session,
+    pub password: String,
+}
+
+impl Api {
+    pub fn new(config: ApiConfig, state_dir: &std::path::Path, store_passphrase: String) -> Self {
+        let leases = Leases::new(config.devices.iter().map(|d| d.id));
+        let devices = config
+            .devices
+            .iter()
+            .map(|d| (d.id, Arc::new(Device { config: d.clone(), login: Default::default(), dirty: AtomicBool::new(true) })))
+            .collect();
+        Self {
+            store_root: state_dir.join(&config.prefix),
+            config,
+            leases: std::sync::Mutex::new(leases),
+            devices,
+            store_passphrase,
+        }
+    }
+
+    pub fn product(&self) -> Product {
+        if self.config.kind == ApiKind::EpaClient { Product::Epa } else { Product::Pro }
+    }
+
+    pub fn device(&self, id: i64) -> DriverResult<&Arc<Device>> {
+        self.devices.get(&id).ok_or_else(|| DriverError::not_found(format!("device {id} does not exist")))
+    }
+
+    pub fn lease(&self, id: i64) -> Option<Claim> {
+        self.leases.lock().expect("lease lock").current(id, Utc::now()).cloned()
+    }
+
+    /// Extends the caller's lease; fails for devices the caller does not hold.
+    pub fn touch(&self, id: i64, caller_cn: Option<&str>) -> DriverResult<Arc<Device>> {
+        let device = self.device(id)?.clone();
+        self.leases.lock().expect("lease lock").touch(id, caller_cn, Utc::now())?;
+        Ok(device)
+    }
+
+    /// Logs the device into `user` (its own account when `None`). An existing login of the
+    /// same account is kept; another account's login ends first.
+    pub async fn login(&self, device: &Device, user: Option<(Mxid, String)>) -> DriverResult<Session> {
+        device.dirty.store(true, Ordering::Relaxed);
+        let (user, password) = match user {
+            Some(u) => u,
+            None => (Mxid::parse(&device.config.mxid)?, device.config.password.clone()),
+        };
+        let mut slot = device.login.lock().await;
+        if let Some(active) = slot.as_ref() {
+            if active.session.user_id() == &user && active.password == password {
+                return Ok(active.session.clone());
+            }
+        }
+        if let Some(active) = slot.take() {
+            active.session.logout().await;
+        }
+        let session = Session::login(LoginRequest {
+            homeserver_url: &self.config.homeserver_url,
+            store: StoreLocation { dir: self.store_dir(device, &user), passphrase: self.store_passphrase.clone() },
+            user: &user,
+            password: &password,
+            device_display_name: &device.config.name,
+            product: self.product(),
+        })
+        .await?;
+        *slot = Some(ActiveLogin { session: session.clone(), password });
+        Ok(session)
+    }
+
+    pub async fn logout(&self, device: &Device) {
+        if let Some(active) = device.login.lock().await.take() {
+            active.session.logout().await;
+        }
+    }
+
+    /// The session of a logged-in device, for every account/room/message call.
+    pub async fn session(&self, device: &Device) -> DriverResult<Session> {
+        device.dirty.store(true, Ordering::Relaxed);
+        device.login.lock().await.as_ref().map(|a| a.session.clone()).ok_or_else(DriverError::not_logged_in)
+    }
+
+    /// Resets every free, used device: own account, no rooms, no invites, logged out.
+    /// Runs the devices in parallel and gives up waiting after `budget` (work continues).
+    pub async fn clean_free_devices(self: &Arc<Self>, budget: Duration) {
+        let free = self.leases.lock().expect("lease lock").free(Utc::now());
+        let mut tasks = Vec::new();
+        for id in free {
+            let Some(device) = self.devices.get(&id).cloned() else { continue };
+            if !device.dirty.swap(false, Ordering::Relaxed) {
+                continue;
+            }
+            let api = self.clone();
+            tasks.push(tokio::spawn(async move {
+                if let Err(e) = api.reset(&device).await {
+                    device.dirty.store(true, Ordering::Relaxed);
+                    tracing::warn!(device = device.config.id, error = %e.message, "cleanup failed");
+                }
+            }));
+        }
+        let all = futures_util::future::join_all(tasks);
+        if tokio::time::timeout(budget, all).await.is_err() {
+            tracing::warn!("cleanup still running after {budget:?}; answering anyway");
+        }
+    }
+
+    async fn reset(&self, device: &Device) -> DriverResult<()> {
+        let session = self.login(device, None).await?;
+        session.rooms().forget_all().await?;
+        self.logout(device).await;
+        Ok(())
+    }
+
+    /// `<state>/<api>/<device id>/<account>`: each (device, account) pair is its own
+    /// Matrix device, so one account on two test devices is real multi-device.
+    fn store_dir(&self, device: &Device, user: &Mxid) -> PathBuf {
+        let account: String =
+            user.as_str().chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '.' { c } else { '_' }).collect();
+        self.store_root.join(device.config.id.to_string()).join(account)
+    }
+}

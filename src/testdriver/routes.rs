@@ -1,0 +1,46 @@
+//! The contract map of one API: every routed operation, grouped by path. utoipa-axum derives
+//! both the axum routes and the OpenAPI document from the same handler attributes.
+
+use std::sync::Arc;
+
+use axum::Router;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::pool::Api;
+use super::{account, devices, info, login_logout, message, room};
+
+#[derive(OpenApi)]
+#[openapi(info(title = "TI-Messenger Testtreiber API", version = "2.3.0"))]
+struct ApiDoc;
+
+/// Routes plus their documentation, for one API.
+pub fn documented() -> OpenApiRouter<Arc<Api>> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(info::get_info, info::clean_up))
+        .routes(routes!(devices::get_devices))
+        .routes(routes!(devices::claim_device))
+        .routes(routes!(devices::unclaim_device))
+        .routes(routes!(login_logout::login))
+        .routes(routes!(login_logout::logout))
+        .routes(routes!(account::read_account))
+        .routes(routes!(room::get_rooms, room::create_room))
+        .routes(routes!(room::get_room_settings, room::forget_room))
+        .routes(routes!(room::invite_into_room))
+        .routes(routes!(room::join_room))
+        .routes(routes!(room::leave_room))
+        .routes(routes!(message::get_messages, message::send_message))
+        .routes(routes!(message::send_direct_message))
+}
+
+/// The axum router of one API, with its state.
+pub fn api_router(api: Arc<Api>) -> Router {
+    let (router, _) = documented().split_for_parts();
+    router.with_state(api)
+}
+
+/// The OpenAPI document of one API (what `/docs` shows and the conformance test checks).
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    documented().split_for_parts().1
+}

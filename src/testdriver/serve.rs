@@ -1,0 +1,180 @@
+//! Assembles the HTTP application (all APIs under their prefixes, docs, health) and serves
+//! it over rustls. `build` is separate from `run` so tests can serve on port 0.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::Request;
+use axum::http::Uri;
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use axum::routing::get;
+use tower::Layer;
+use tracing::Instrument;
+
+use super::config::DriverConfig;
+use super::error::LoggedError;
+use super::extract::ClientCn;
+use super::pool::Api;
+use super::{openapi, routes, tls};
+
+/// The driver, configured and ready to serve.
+pub struct Driver {
+    pub config: DriverConfig,
+    pub apis: Vec<Arc<Api>>,
+}
+
+impl Driver {
+    /// Prepares the APIs; nothing listens yet.
+    pub fn build(config: DriverConfig) -> Result<Self, String> {
+        config.check()?;
+        std::fs::create_dir_all(&config.server.state_dir).map_err(|e| e.to_string())?;
+        let passphrase = store_passphrase(&config.server.state_dir)?;
+        let apis = config
+            .apis
+            .iter()
+            .map(|a| Arc::new(Api::new(a.clone(), &config.server.state_dir, passphrase.clone())))
+            .collect();
+        Ok(Self { config, apis })
+    }
+
+    /// The whole HTTP application, without a listener.
+    pub fn app(&self) -> Router {
+        let mut router = Router::new().route("/actuator/health", get(|| async { "{\"status\":\"UP\"}" }));
+        for api in &self.apis {
+            router = router.nest(&format!("/{}", api.config.prefix), routes::api_router(api.clone()));
+        }
+        router
+            .merge(openapi::docs(&self.apis))
+            .layer(middleware::from_fn(trace_request))
+    }
+
+    /// Serves on the configured address until SIGINT/SIGTERM.
+    pub async fn run(self) -> Result<(), String> {
+        let addr: SocketAddr = self.config.server.bind.parse().map_err(|e| format!("bind: {e}"))?;
+        let listener = std::net::TcpListener::bind(addr).map_err(|e| format!("bind {addr}: {e}"))?;
+        self.run_on(listener).await
+    }
+
+    /// Serves on an already bound listener (port 0 in tests).
+    pub async fn run_on(self, listener: std::net::TcpListener) -> Result<(), String> {
+        listener.set_nonblocking(true).map_err(|e| e.to_string())?;
+        let addr = listener.local_addr().map_err(|e| e.to_string())?;
+        let app = normalize_paths(self.app());
+        let handle = axum_server::Handle::new();
+        tokio::spawn(shutdown_on_signal(handle.clone()));
+        let scheme = if self.config.server.tls { "https" } else { "http" };
+        for api in &self.apis {
+            tracing::info!("serving {} API at {scheme}://{addr}/{}", api.config.kind, api.config.prefix);
+        }
+        let service = axum::ServiceExt::<Request>::into_make_service(app);
+        if self.config.server.tls {
+            let tls = tls::server_config(&self.config.server)?;
+            axum_server::from_tcp_rustls(listener, axum_server::tls_rustls::RustlsConfig::from_config(Arc::new(tls)))
+                .map_err(|e| e.to_string())?
+                .handle(handle)
+                .serve(service)
+                .await
+                .map_err(|e| e.to_string())
+        } else {
+            axum_server::from_tcp(listener)
+                .map_err(|e| e.to_string())?
+                .handle(handle)
+                .serve(service)
+                .await
+                .map_err(|e| e.to_string())
+        }
+    }
+}
+
+async fn shutdown_on_signal(handle: axum_server::Handle<SocketAddr>) {
+    let ctrl_c = tokio::signal::ctrl_c();
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("SIGTERM handler");
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term.recv() => {},
+    }
+    tracing::info!("shutting down");
+    handle.graceful_shutdown(Some(Duration::from_secs(5)));
+}
+
+/// Tiger appends paths to a base ending in `/`: accept `/api/`, `/api//devices` and `/api`.
+fn normalize_paths(router: Router) -> impl tower::Service<Request, Response = Response, Error = std::convert::Infallible, Future: Send> + Clone + Send {
+    tower::util::MapRequestLayer::new(|mut req: Request| {
+        let path = req.uri().path();
+        let mut clean = String::with_capacity(path.len());
+        for segment in path.split('/').filter(|s| !s.is_empty()) {
+            clean.push('/');
+            clean.push_str(segment);
+        }
+        if clean.is_empty() {
+            clean.push('/');
+        }
+        if clean != path {
+            let pq = match req.uri().query() {
+                Some(q) => format!("{clean}?{q}"),
+                None => clean,
+            };
+            let mut parts = req.uri().clone().into_parts();
+            if let Ok(p) = pq.parse() {
+                parts.path_and_query = Some(p);
+                if let Ok(uri) = Uri::from_parts(parts) {
+                    *req.uri_mut() = uri;
+                }
+            }
+        }
+        req
+    })
+    .layer(router)
+}
+
+/// One span per request carrying the suite's `Transaction-Id`; also resolves the mTLS CN.
+async fn trace_request(mut req: Request, next: Next) -> Response {
+    let transaction_id = req
+        .headers()
+        .get("Transaction-Id")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("-")
+        .to_string();
+    let cn = req
+        .extensions()
+        .get::<Arc<axum_server::tls::TlsInfo>>()
+        .and_then(|info| info.peer_certificates.first().and_then(|der| tls::common_name(der)));
+    req.extensions_mut().insert(ClientCn(cn));
+    let span = tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), transaction_id = %transaction_id);
+    async move {
+        let started = std::time::Instant::now();
+        let response = next.run(req).await;
+        match response.extensions().get::<LoggedError>() {
+            Some(LoggedError(status, message)) if status.is_server_error() => {
+                tracing::error!(status = status.as_u16(), %message, "request failed")
+            }
+            Some(LoggedError(status, message)) => tracing::info!(status = status.as_u16(), %message, "request refused"),
+            None => tracing::info!(status = response.status().as_u16(), ms = started.elapsed().as_millis() as u64, "done"),
+        }
+        response
+    }
+    .instrument(span)
+    .await
+}
+
+/// One random passphrase per driver installation encrypts all device stores at rest.
+fn store_passphrase(state_dir: &std::path::Path) -> Result<String, String> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let path = state_dir.join("store.secret");
+    if let Ok(existing) = std::fs::read_to_string(&path) {
+        return Ok(existing.trim().to_string());
+    }
+    let secret = hex::encode(rand::random::<[u8; 32]>());
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(&path)
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    f.write_all(secret.as_bytes()).map_err(|e| e.to_string())?;
+    Ok(secret)
+}

@@ -1,0 +1,138 @@
+//! Steps about APIs, devices, claims and login.
+
+use cucumber::{given, then, when};
+use serde_json::json;
+
+use super::world::{Actor, CLAIMER, TimWorld, body, json, status_of};
+
+#[given(expr = "the APIs {string} and {string} are cleaned up")]
+async fn cleaned_up(w: &mut TimWorld, a: String, b: String) {
+    for api in [a, b] {
+        // The suite sends POST / with an empty body and a JSON content type.
+        let url = format!("{}/{api}", w.base);
+        let resp = reqwest::Client::builder()
+            .tls_danger_accept_invalid_certs(true)
+            .build()
+            .unwrap()
+            .post(url)
+            .header("Content-Type", "application/json")
+            .header("Transaction-Id", "@TCID:BDD/cleanup")
+            .send()
+            .await
+            .expect("cleanup answers");
+        assert!(resp.status().is_success(), "cleanup of {api}: {}", resp.status());
+    }
+}
+
+#[then(expr = "the API {string} describes a V3 Pro client of homeserver {string}")]
+async fn describes_pro(w: &mut TimWorld, api: String, homeserver: String) {
+    let info = json(w.client(&api).get_info().send().await.expect("info").into_inner());
+    assert_eq!(info["homeserver"], json!(homeserver));
+    let flags = &info["clientInfo"];
+    for (flag, want) in [("canSendMessages", true), ("isPro", true), ("isVersionThree", true), ("isInsurance", false)] {
+        assert_eq!(flags[flag], json!(want), "flag {flag} in {info}");
+    }
+    for field in ["title", "description", "testDriverVersion"] {
+        assert!(info[field].as_str().is_some_and(|s| !s.is_empty()), "{field} empty in {info}");
+    }
+}
+
+#[then(expr = "the API {string} offers at least {int} devices")]
+async fn offers_devices(w: &mut TimWorld, api: String, n: usize) {
+    let devices = json(w.client(&api).get_devices().send().await.expect("devices").into_inner());
+    assert!(devices["devices"].as_array().is_some_and(|d| d.len() >= n), "{devices}");
+}
+
+#[given(expr = "{word} claims a device on {string} and logs in")]
+async fn claims_and_logs_in(w: &mut TimWorld, actor: String, api: String) {
+    let client = w.client(&api);
+    let devices = json(client.get_devices().send().await.expect("devices").into_inner());
+    let free = devices["devices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["deviceStatus"] != json!("claimed"))
+        .unwrap_or_else(|| panic!("no free device on {api}: {devices}"))["deviceId"]
+        .as_i64()
+        .unwrap();
+    let claimed = client
+        .claim_device()
+        .device_id(free)
+        .transaction_id("@TCID:BDD/claim")
+        .body(body::<contract_client::types::ClaimDeviceRequest>(json!({"claimerName": CLAIMER, "claimFor": 180})))
+        .send()
+        .await
+        .expect("claim");
+    assert_eq!(claimed.status().as_u16(), 200);
+    let claimed = json(claimed.into_inner());
+    assert_eq!(claimed["claimerName"], json!(CLAIMER));
+    assert_eq!(claimed["deviceStatus"], json!("claimed"));
+    let account = client.login().device_id(free).body(body::<contract_client::types::Login>(json!({}))).send().await.expect("login");
+    assert_eq!(account.status().as_u16(), 200);
+    let account = json(account.into_inner());
+    let mxid = account["mxid"].as_str().expect("mxid").to_string();
+    let host = if api.starts_with("hs1") { "localhost:8448" } else { "localhost:8458" };
+    assert!(mxid.contains(host), "{mxid} must contain {host}");
+    assert!(account["accessToken"].as_str().is_some_and(|t| !t.is_empty()), "accessToken missing");
+    let password = account["password"].as_str().expect("password").to_string();
+    w.actors.insert(actor, Actor { api, device_id: free, mxid, password });
+}
+
+#[then(expr = "claiming {word}'s device again is refused with status {int}")]
+async fn claim_again(w: &mut TimWorld, actor: String, status: u16) {
+    let (client, id) = w.actor_client(&actor);
+    let err = client
+        .claim_device()
+        .device_id(id)
+        .body(body::<contract_client::types::ClaimDeviceRequest>(json!({"claimerName": "someone else", "claimFor": 60})))
+        .send()
+        .await
+        .expect_err("second claim must fail");
+    assert_eq!(status_of(&err), status);
+}
+
+#[then(expr = "logging in on device {int} of {string} is refused with status {int}")]
+async fn login_unknown(w: &mut TimWorld, id: i64, api: String, status: u16) {
+    let err = w.client(&api).login().device_id(id).body(body::<contract_client::types::Login>(json!({}))).send().await.expect_err("must fail");
+    assert_eq!(status_of(&err), status);
+}
+
+#[then(expr = "sending malformed JSON to {word}'s login is refused with status {int}")]
+async fn malformed(w: &mut TimWorld, actor: String, status: u16) {
+    let a = w.actor(&actor).clone();
+    let resp = reqwest::Client::builder()
+        .tls_danger_accept_invalid_certs(true)
+        .build()
+        .unwrap()
+        .post(format!("{}/{}/devices/{}/login", w.base, a.api, a.device_id))
+        .header("Content-Type", "application/json")
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), status);
+    let err: serde_json::Value = resp.json().await.expect("an Error object");
+    assert!(err["errorCode"].is_string() && err["errorMessage"].is_string(), "{err}");
+}
+
+#[when(expr = "{word} logs out")]
+async fn logs_out(w: &mut TimWorld, actor: String) {
+    let (client, id) = w.actor_client(&actor);
+    let resp = client.logout().device_id(id).send().await.expect("logout");
+    assert_eq!(resp.status().as_u16(), 200);
+}
+
+#[when(expr = "{word} logs in again")]
+async fn logs_in_again(w: &mut TimWorld, actor: String) {
+    let a = w.actor(&actor).clone();
+    let login = json!({"authStage": "basicAuth", "username": a.mxid, "password": a.password});
+    let resp = w
+        .client(&a.api)
+        .login()
+        .device_id(a.device_id)
+        .body(body::<contract_client::types::Login>(login))
+        .send()
+        .await
+        .expect("re-login");
+    assert_eq!(json(resp.into_inner())["mxid"], json!(a.mxid));
+}

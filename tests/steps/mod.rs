@@ -1,0 +1,5 @@
+//! Step definitions, grouped by domain concept.
+pub mod devices;
+pub mod messages;
+pub mod rooms;
+pub mod world;

@@ -1,0 +1,117 @@
+//! The World: the contract clients per API, the actors of a scenario and what they saw.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use contract_client::Client;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+/// An actor of a scenario: the device it claimed and the account it logged into.
+#[derive(Clone, Debug)]
+pub struct Actor {
+    pub api: String,
+    pub device_id: i64,
+    pub mxid: String,
+    pub password: String,
+}
+
+#[derive(Debug, Default, cucumber::World)]
+pub struct TimWorld {
+    /// `https://127.0.0.1:<port>` of the in-process driver.
+    pub base: String,
+    pub actors: HashMap<String, Actor>,
+    /// Room label of the feature → room id.
+    pub rooms: HashMap<String, String>,
+    /// Unique suffix of this scenario's room names.
+    pub run_id: String,
+}
+
+pub const CLAIMER: &str = "bdd-claimer";
+
+impl TimWorld {
+    pub fn client(&self, api: &str) -> Client {
+        let http = reqwest::Client::builder()
+            .tls_danger_accept_invalid_certs(true)
+            .timeout(Duration::from_secs(60))
+            .build()
+            .expect("http client");
+        Client::new_with_client(&format!("{}/{api}", self.base), http)
+    }
+
+    pub fn actor(&self, name: &str) -> &Actor {
+        self.actors.get(name).unwrap_or_else(|| panic!("actor {name} has not claimed a device"))
+    }
+
+    pub fn actor_client(&self, name: &str) -> (Client, i64) {
+        let a = self.actor(name);
+        (self.client(&a.api), a.device_id)
+    }
+
+    pub fn room_id(&self, label: &str) -> String {
+        self.rooms.get(label).cloned().unwrap_or_else(|| panic!("room {label} is unknown"))
+    }
+
+    pub fn unique(&mut self, label: &str) -> String {
+        if self.run_id.is_empty() {
+            self.run_id = format!("{:x}", rand_u64());
+        }
+        format!("{label} {}", self.run_id)
+    }
+}
+
+fn rand_u64() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u128(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos());
+    h.finish()
+}
+
+/// Builds a contract body from JSON, exactly as a suite would send it.
+pub fn body<T: DeserializeOwned>(v: Value) -> T {
+    serde_json::from_value(v).expect("body matches the contract types")
+}
+
+/// Any contract response as JSON, to assert on it the way the suite does.
+pub fn json<T: serde::Serialize>(v: T) -> Value {
+    serde_json::to_value(v).expect("serialisable")
+}
+
+/// The HTTP status of a failed call.
+pub fn status_of<E>(e: &progenitor_client::Error<E>) -> u16 {
+    e.status().map(|s| s.as_u16()).unwrap_or(0)
+}
+
+/// Polls like the suite (every second, up to `secs`), returning the first `Some`.
+pub async fn poll<T, F, Fut>(secs: u64, mut f: F) -> Option<T>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    for _ in 0..secs * 4 {
+        if let Some(v) = f().await {
+            return Some(v);
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    f().await
+}
+
+/// Starts the driver of `config/driver-bdd.toml` on a random port; returns its base URL.
+pub async fn start_driver() -> String {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("config/driver-bdd.toml");
+    let mut config = tim_client::testdriver::DriverConfig::load(&path).expect("bdd driver config");
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    config.server.state_dir = root.join(&config.server.state_dir);
+    config.server.tls_cert = root.join(".state/bdd-certs/server.crt");
+    config.server.tls_key = root.join(".state/bdd-certs/server.key");
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("port");
+    let port = listener.local_addr().unwrap().port();
+    let driver = tim_client::testdriver::Driver::build(config).expect("driver builds");
+    tokio::spawn(async move {
+        if let Err(e) = driver.run_on(listener).await {
+            panic!("driver stopped: {e}");
+        }
+    });
+    format!("https://127.0.0.1:{port}")
+}
