@@ -1,3 +1,4 @@
+#![recursion_limit = "256"]
 //! TI-Messenger client core (the product) and, behind feature `testdriver`, gematik's test
 //! driver on top of it. The production build never contains the driver (ML-124878).
 

@@ -17,6 +17,13 @@ async fn main() {
             let base = base.clone();
             Box::pin(async move { world.base = base })
         })
+        .after(|_, _, _, _, world| {
+            Box::pin(async move {
+                if let Some(world) = world {
+                    world.teardown().await;
+                }
+            })
+        })
         .run("features")
         .await;
     let stats = result.scenarios_stats();

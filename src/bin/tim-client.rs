@@ -35,17 +35,29 @@ fn parse_args() -> Result<Args, String> {
     }
     let homeserver = homeserver.ok_or("--homeserver is required")?;
     let user = Mxid::parse(&user.ok_or("--user is required")?).map_err(|e| e.to_string())?;
-    let store = store.map(Into::into).unwrap_or_else(|| format!(".tim-client/{}", user.as_str().replace([':', '@'], "_")).into());
-    Ok(Args { homeserver: homeserver.parse().map_err(|e| format!("--homeserver: {e}"))?, user, store, product, command })
+    let store = store
+        .map(Into::into)
+        .unwrap_or_else(|| format!(".tim-client/{}", user.as_str().replace([':', '@'], "_")).into());
+    Ok(Args {
+        homeserver: homeserver.parse().map_err(|e| format!("--homeserver: {e}"))?,
+        user,
+        store,
+        product,
+        command,
+    })
 }
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    tracing_subscriber::fmt().with_env_filter(std::env::var("RUST_LOG").unwrap_or_else(|_| "warn".into())).init();
+    tracing_subscriber::fmt()
+        .with_env_filter(std::env::var("RUST_LOG").unwrap_or_else(|_| "warn".into()))
+        .init();
     let args = match parse_args() {
         Ok(a) => a,
         Err(e) => {
-            eprintln!("{e}\nusage: tim-client --homeserver URL --user MXID [--store DIR] [--epa] <rooms|create|invite|join|send|read|dm> ...");
+            eprintln!(
+                "{e}\nusage: tim-client --homeserver URL --user MXID [--store DIR] [--epa] <rooms|create|invite|join|send|read|dm> ..."
+            );
             return ExitCode::from(2);
         }
     };
@@ -63,7 +75,10 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     let passphrase = std::env::var("TIM_STORE_PASSPHRASE").map_err(|_| "TIM_STORE_PASSPHRASE is not set")?;
     let session = Session::login(LoginRequest {
         homeserver_url: &args.homeserver,
-        store: StoreLocation { dir: args.store.clone(), passphrase },
+        store: StoreLocation {
+            dir: args.store.clone(),
+            passphrase,
+        },
         user: &args.user,
         password: &password,
         device_display_name: "tim-client CLI",
@@ -71,14 +86,28 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     })
     .await?;
     let cmd: Vec<&str> = args.command.iter().map(String::as_str).collect();
-    let text = |m: &str| NewMessage { body: m.to_string(), msgtype: "m.text".into(), ..Default::default() };
+    let text = |m: &str| NewMessage {
+        body: m.to_string(),
+        msgtype: "m.text".into(),
+        ..Default::default()
+    };
     match cmd.as_slice() {
         ["rooms"] => {
             for r in session.rooms().list().await? {
                 println!("{}\t{:?}\t{}", r.room_id, r.own_membership, r.name);
             }
         }
-        ["create", name] => println!("{}", session.rooms().create(NewRoom { name: name.to_string(), ..Default::default() }).await?.room_id),
+        ["create", name] => println!(
+            "{}",
+            session
+                .rooms()
+                .create(NewRoom {
+                    name: name.to_string(),
+                    ..Default::default()
+                })
+                .await?
+                .room_id
+        ),
         ["invite", room, user] => {
             session.rooms().invite(room, &[Mxid::parse(user)?]).await?;
         }
@@ -91,7 +120,14 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
                 println!("{}\t{}\t{}", m.message_id, m.author, m.body);
             }
         }
-        ["dm", user, msg] => println!("{}", session.messages().send_direct(&Mxid::parse(user)?, text(msg)).await?.room_id),
+        ["dm", user, msg] => println!(
+            "{}",
+            session
+                .messages()
+                .send_direct(&Mxid::parse(user)?, text(msg))
+                .await?
+                .room_id
+        ),
         _ => return Err("unknown command".into()),
     }
     session.logout().await;

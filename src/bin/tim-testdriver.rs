@@ -10,7 +10,8 @@ use tim_client::testdriver::{Driver, DriverConfig};
 async fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
-            std::env::var("RUST_LOG").unwrap_or_else(|_| "info,matrix_sdk=warn,matrix_sdk_crypto=warn,matrix_sdk_base=warn".into()),
+            std::env::var("RUST_LOG")
+                .unwrap_or_else(|_| "info,matrix_sdk=warn,matrix_sdk_crypto=warn,matrix_sdk_base=warn".into()),
         )
         .init();
     let path = std::env::args()

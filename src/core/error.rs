@@ -21,7 +21,11 @@ pub enum CoreError {
     Unauthorized(String),
     /// The homeserver answered with an error the core does not map to a rule outcome.
     #[error("homeserver error {status}: {errcode}: {message}")]
-    Homeserver { status: u16, errcode: String, message: String },
+    Homeserver {
+        status: u16,
+        errcode: String,
+        message: String,
+    },
     /// Anything else: network, store, crypto.
     #[error("internal error: {0}")]
     Internal(String),

@@ -19,7 +19,9 @@ impl Mxid {
             Some((local, server)) if !local.is_empty() && !server.is_empty() && !raw.contains(char::is_whitespace) => {
                 Ok(Self(raw.to_string()))
             }
-            _ => Err(CoreError::InvalidInput(format!("'{raw}' is not an MXID of the form @local:server"))),
+            _ => Err(CoreError::InvalidInput(format!(
+                "'{raw}' is not an MXID of the form @local:server"
+            ))),
         }
     }
 

@@ -38,7 +38,10 @@ pub const MIN_CLAIM_SECS: i64 = 60;
 
 impl Leases {
     pub fn new(device_ids: impl IntoIterator<Item = i64>) -> Self {
-        Self { claims: HashMap::new(), known: device_ids.into_iter().collect() }
+        Self {
+            claims: HashMap::new(),
+            known: device_ids.into_iter().collect(),
+        }
     }
 
     /// The live lease of a device, if any.
@@ -107,7 +110,11 @@ impl Leases {
 
     /// Devices nobody holds right now (cleanUp may reset these).
     pub fn free(&self, now: DateTime<Utc>) -> Vec<i64> {
-        self.known.iter().copied().filter(|id| self.current(*id, now).is_none()).collect()
+        self.known
+            .iter()
+            .copied()
+            .filter(|id| self.current(*id, now).is_none())
+            .collect()
     }
 }
 
@@ -123,7 +130,10 @@ mod tests {
     fn a_claim_is_exclusive_until_it_expires() {
         let mut l = Leases::new([1]);
         l.claim(1, "a", None, 60, t0()).unwrap();
-        assert_eq!(l.claim(1, "b", None, 60, t0() + Duration::seconds(59)), Err(ClaimError::AlreadyClaimed));
+        assert_eq!(
+            l.claim(1, "b", None, 60, t0() + Duration::seconds(59)),
+            Err(ClaimError::AlreadyClaimed)
+        );
         let c = l.claim(1, "b", None, 60, t0() + Duration::seconds(61)).unwrap();
         assert_eq!(c.claimer_name, "b");
     }
@@ -168,7 +178,13 @@ mod tests {
         let winners: usize = (0..16)
             .map(|i| {
                 let leases = leases.clone();
-                std::thread::spawn(move || leases.lock().unwrap().claim(1, &format!("c{i}"), None, 60, t0()).is_ok())
+                std::thread::spawn(move || {
+                    leases
+                        .lock()
+                        .unwrap()
+                        .claim(1, &format!("c{i}"), None, 60, t0())
+                        .is_ok()
+                })
             })
             .collect::<Vec<_>>()
             .into_iter()

@@ -158,14 +158,20 @@ impl DriverConfig {
         let mut prefixes = std::collections::HashSet::new();
         for api in &self.apis {
             if api.prefix.is_empty() || api.prefix.contains('/') {
-                return Err(format!("api prefix '{}' must be one non-empty path segment", api.prefix));
+                return Err(format!(
+                    "api prefix '{}' must be one non-empty path segment",
+                    api.prefix
+                ));
             }
             if !prefixes.insert(&api.prefix) {
                 return Err(format!("api prefix '{}' is used twice", api.prefix));
             }
             let min = if api.kind == ApiKind::OrgAdmin { 1 } else { 3 };
             if api.devices.len() < min {
-                return Err(format!("api '{}' needs at least {min} devices (gematik's build check)", api.prefix));
+                return Err(format!(
+                    "api '{}' needs at least {min} devices (gematik's build check)",
+                    api.prefix
+                ));
             }
             let mut ids = std::collections::HashSet::new();
             for d in &api.devices {
@@ -175,7 +181,10 @@ impl DriverConfig {
                 crate::core::Mxid::parse(&d.mxid).map_err(|e| format!("api '{}' device {}: {e}", api.prefix, d.id))?;
             }
             if !["Windows", "OSx", "iOS", "Android", "Linux"].contains(&api.info.operating_system.as_str()) {
-                return Err(format!("api '{}': operating_system must be one of gematik's enum values", api.prefix));
+                return Err(format!(
+                    "api '{}': operating_system must be one of gematik's enum values",
+                    api.prefix
+                ));
             }
         }
         Ok(())

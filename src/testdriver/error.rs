@@ -20,7 +20,11 @@ pub type DriverResult<T> = Result<T, DriverError>;
 
 impl DriverError {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        Self { status, code, message: message.into() }
+        Self {
+            status,
+            code,
+            message: message.into(),
+        }
     }
     pub fn bad_request(message: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, "BAD_REQUEST", message)
@@ -29,7 +33,11 @@ impl DriverError {
         Self::new(StatusCode::NOT_FOUND, "NOT_FOUND", message)
     }
     pub fn not_logged_in() -> Self {
-        Self::new(StatusCode::CONFLICT, "NOT_LOGGED_IN", "the device has no logged-in account; call login first")
+        Self::new(
+            StatusCode::CONFLICT,
+            "NOT_LOGGED_IN",
+            "the device has no logged-in account; call login first",
+        )
     }
 }
 
@@ -40,9 +48,10 @@ impl From<CoreError> for DriverError {
             CoreError::Forbidden(_) => (StatusCode::FORBIDDEN, "FORBIDDEN"),
             CoreError::NotFound(_) => (StatusCode::NOT_FOUND, "NOT_FOUND"),
             CoreError::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "UNAUTHORIZED"),
-            CoreError::Homeserver { status, .. } if (400..500).contains(status) => {
-                (StatusCode::from_u16(*status).unwrap_or(StatusCode::BAD_REQUEST), "HOMESERVER_REFUSED")
-            }
+            CoreError::Homeserver { status, .. } if (400..500).contains(status) => (
+                StatusCode::from_u16(*status).unwrap_or(StatusCode::BAD_REQUEST),
+                "HOMESERVER_REFUSED",
+            ),
             CoreError::Homeserver { .. } => (StatusCode::BAD_GATEWAY, "HOMESERVER_FAILED"),
             _ => (StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL"),
         };
@@ -54,9 +63,17 @@ impl From<ClaimError> for DriverError {
     fn from(e: ClaimError) -> Self {
         match e {
             ClaimError::UnknownDevice => Self::not_found("no such device"),
-            ClaimError::AlreadyClaimed => Self::new(StatusCode::CONFLICT, "ALREADY_CLAIMED", "the device is claimed by someone else"),
+            ClaimError::AlreadyClaimed => Self::new(
+                StatusCode::CONFLICT,
+                "ALREADY_CLAIMED",
+                "the device is claimed by someone else",
+            ),
             ClaimError::NotClaimed => Self::new(StatusCode::FORBIDDEN, "NOT_CLAIMED", "claim the device first"),
-            ClaimError::WrongClaimer => Self::new(StatusCode::FORBIDDEN, "WRONG_CLAIMER", "the device is claimed by another client certificate"),
+            ClaimError::WrongClaimer => Self::new(
+                StatusCode::FORBIDDEN,
+                "WRONG_CLAIMER",
+                "the device is claimed by another client certificate",
+            ),
             ClaimError::InvalidDuration => Self::bad_request("claimFor must be at least 60 seconds"),
         }
     }
@@ -64,7 +81,10 @@ impl From<ClaimError> for DriverError {
 
 impl IntoResponse for DriverError {
     fn into_response(self) -> Response {
-        let body = contract_types::Error { error_code: Some(self.code.to_string()), error_message: Some(self.message.clone()) };
+        let body = contract_types::Error {
+            error_code: self.code.to_string(),
+            error_message: self.message.clone(),
+        };
         let mut response = (self.status, Json(body)).into_response();
         response.extensions_mut().insert(LoggedError(self.status, self.message));
         response
@@ -85,8 +105,22 @@ mod tests {
             (CoreError::Forbidden("x".into()), 403),
             (CoreError::NotFound("x".into()), 404),
             (CoreError::InvalidInput("x".into()), 400),
-            (CoreError::Homeserver { status: 400, errcode: "M_FORBIDDEN".into(), message: "x".into() }, 400),
-            (CoreError::Homeserver { status: 502, errcode: "M_UNKNOWN".into(), message: "x".into() }, 502),
+            (
+                CoreError::Homeserver {
+                    status: 400,
+                    errcode: "M_FORBIDDEN".into(),
+                    message: "x".into(),
+                },
+                400,
+            ),
+            (
+                CoreError::Homeserver {
+                    status: 502,
+                    errcode: "M_UNKNOWN".into(),
+                    message: "x".into(),
+                },
+                502,
+            ),
             (CoreError::Internal("x".into()), 500),
         ];
         for (err, status) in cases {
@@ -96,7 +130,13 @@ mod tests {
 
     #[test]
     fn a_claimed_device_is_a_conflict_and_an_unknown_one_not_found() {
-        assert_eq!(DriverError::from(ClaimError::AlreadyClaimed).status, StatusCode::CONFLICT);
-        assert_eq!(DriverError::from(ClaimError::UnknownDevice).status, StatusCode::NOT_FOUND);
+        assert_eq!(
+            DriverError::from(ClaimError::AlreadyClaimed).status,
+            StatusCode::CONFLICT
+        );
+        assert_eq!(
+            DriverError::from(ClaimError::UnknownDevice).status,
+            StatusCode::NOT_FOUND
+        );
     }
 }

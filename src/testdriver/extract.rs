@@ -21,11 +21,15 @@ pub struct OptionalJson<T>(pub Option<T>);
 impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for OptionalJson<T> {
     type Rejection = DriverError;
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let bytes = Bytes::from_request(req, state).await.map_err(|e| DriverError::bad_request(e.to_string()))?;
+        let bytes = Bytes::from_request(req, state)
+            .await
+            .map_err(|e| DriverError::bad_request(e.to_string()))?;
         if bytes.iter().all(u8::is_ascii_whitespace) {
             return Ok(Self(None));
         }
-        serde_json::from_slice(&bytes).map(|v| Self(Some(v))).map_err(|e| DriverError::bad_request(format!("malformed JSON: {e}")))
+        serde_json::from_slice(&bytes)
+            .map(|v| Self(Some(v)))
+            .map_err(|e| DriverError::bad_request(format!("malformed JSON: {e}")))
     }
 }
 
@@ -47,7 +51,10 @@ pub struct Params(pub HashMap<String, String>);
 
 impl Params {
     pub fn get(&self, name: &str) -> Result<&str, DriverError> {
-        self.0.get(name).map(String::as_str).ok_or_else(|| DriverError::bad_request(format!("missing path parameter {name}")))
+        self.0
+            .get(name)
+            .map(String::as_str)
+            .ok_or_else(|| DriverError::bad_request(format!("missing path parameter {name}")))
     }
 }
 
@@ -69,7 +76,8 @@ pub struct ClaimedDevice {
 
 fn device_id(params: &Params) -> Result<i64, DriverError> {
     let raw = params.get("deviceId")?;
-    raw.parse().map_err(|_| DriverError::not_found(format!("device '{raw}' does not exist")))
+    raw.parse()
+        .map_err(|_| DriverError::not_found(format!("device '{raw}' does not exist")))
 }
 
 impl FromRequestParts<Arc<Api>> for ClaimedDevice {
@@ -78,7 +86,10 @@ impl FromRequestParts<Arc<Api>> for ClaimedDevice {
         let id = device_id(&Params::from_request_parts(parts, api).await?)?;
         let cn = parts.extensions.get::<ClientCn>().cloned().unwrap_or_default();
         let device = api.touch(id, cn.0.as_deref())?;
-        Ok(Self { api: api.clone(), device })
+        Ok(Self {
+            api: api.clone(),
+            device,
+        })
     }
 }
 

@@ -18,13 +18,13 @@ pub mod routes;
 pub mod serve;
 pub mod tls;
 
+mod account;
 mod convert;
 mod devices;
 mod info;
 mod login_logout;
-mod account;
-mod room;
 mod message;
+mod room;
 
 pub use config::DriverConfig;
 pub use serve::Driver;

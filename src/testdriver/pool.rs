@@ -43,7 +43,16 @@ impl Api {
         let devices = config
             .devices
             .iter()
-            .map(|d| (d.id, Arc::new(Device { config: d.clone(), login: Default::default(), dirty: AtomicBool::new(true) })))
+            .map(|d| {
+                (
+                    d.id,
+                    Arc::new(Device {
+                        config: d.clone(),
+                        login: Default::default(),
+                        dirty: AtomicBool::new(true),
+                    }),
+                )
+            })
             .collect();
         Self {
             store_root: state_dir.join(&config.prefix),
@@ -55,11 +64,17 @@ impl Api {
     }
 
     pub fn product(&self) -> Product {
-        if self.config.kind == ApiKind::EpaClient { Product::Epa } else { Product::Pro }
+        if self.config.kind == ApiKind::EpaClient {
+            Product::Epa
+        } else {
+            Product::Pro
+        }
     }
 
     pub fn device(&self, id: i64) -> DriverResult<&Arc<Device>> {
-        self.devices.get(&id).ok_or_else(|| DriverError::not_found(format!("device {id} does not exist")))
+        self.devices
+            .get(&id)
+            .ok_or_else(|| DriverError::not_found(format!("device {id} does not exist")))
     }
 
     pub fn lease(&self, id: i64) -> Option<Claim> {
@@ -69,7 +84,10 @@ impl Api {
     /// Extends the caller's lease; fails for devices the caller does not hold.
     pub fn touch(&self, id: i64, caller_cn: Option<&str>) -> DriverResult<Arc<Device>> {
         let device = self.device(id)?.clone();
-        self.leases.lock().expect("lease lock").touch(id, caller_cn, Utc::now())?;
+        self.leases
+            .lock()
+            .expect("lease lock")
+            .touch(id, caller_cn, Utc::now())?;
         Ok(device)
     }
 
@@ -92,14 +110,20 @@ impl Api {
         }
         let session = Session::login(LoginRequest {
             homeserver_url: &self.config.homeserver_url,
-            store: StoreLocation { dir: self.store_dir(device, &user), passphrase: self.store_passphrase.clone() },
+            store: StoreLocation {
+                dir: self.store_dir(device, &user),
+                passphrase: self.store_passphrase.clone(),
+            },
             user: &user,
             password: &password,
             device_display_name: &device.config.name,
             product: self.product(),
         })
         .await?;
-        *slot = Some(ActiveLogin { session: session.clone(), password });
+        *slot = Some(ActiveLogin {
+            session: session.clone(),
+            password,
+        });
         Ok(session)
     }
 
@@ -112,7 +136,13 @@ impl Api {
     /// The session of a logged-in device, for every account/room/message call.
     pub async fn session(&self, device: &Device) -> DriverResult<Session> {
         device.dirty.store(true, Ordering::Relaxed);
-        device.login.lock().await.as_ref().map(|a| a.session.clone()).ok_or_else(DriverError::not_logged_in)
+        device
+            .login
+            .lock()
+            .await
+            .as_ref()
+            .map(|a| a.session.clone())
+            .ok_or_else(DriverError::not_logged_in)
     }
 
     /// Resets every free, used device: own account, no rooms, no invites, logged out.
@@ -121,7 +151,9 @@ impl Api {
         let free = self.leases.lock().expect("lease lock").free(Utc::now());
         let mut tasks = Vec::new();
         for id in free {
-            let Some(device) = self.devices.get(&id).cloned() else { continue };
+            let Some(device) = self.devices.get(&id).cloned() else {
+                continue;
+            };
             if !device.dirty.swap(false, Ordering::Relaxed) {
                 continue;
             }
@@ -149,8 +181,17 @@ impl Api {
     /// `<state>/<api>/<device id>/<account>`: each (device, account) pair is its own
     /// Matrix device, so one account on two test devices is real multi-device.
     fn store_dir(&self, device: &Device, user: &Mxid) -> PathBuf {
-        let account: String =
-            user.as_str().chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '.' { c } else { '_' }).collect();
+        let account: String = user
+            .as_str()
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '-' || c == '.' {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect();
         self.store_root.join(device.config.id.to_string()).join(account)
     }
 }

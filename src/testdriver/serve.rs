@@ -67,17 +67,24 @@ impl Driver {
         tokio::spawn(shutdown_on_signal(handle.clone()));
         let scheme = if self.config.server.tls { "https" } else { "http" };
         for api in &self.apis {
-            tracing::info!("serving {} API at {scheme}://{addr}/{}", api.config.kind, api.config.prefix);
+            tracing::info!(
+                "serving {} API at {scheme}://{addr}/{}",
+                api.config.kind,
+                api.config.prefix
+            );
         }
-        let service = axum::ServiceExt::<Request>::into_make_service(app);
+        let service = axum::ServiceExt::<axum::http::Request<Incoming>>::into_make_service(app);
         if self.config.server.tls {
             let tls = tls::server_config(&self.config.server)?;
-            axum_server::from_tcp_rustls(listener, axum_server::tls_rustls::RustlsConfig::from_config(Arc::new(tls)))
-                .map_err(|e| e.to_string())?
-                .handle(handle)
-                .serve(service)
-                .await
-                .map_err(|e| e.to_string())
+            axum_server::from_tcp_rustls(
+                listener,
+                axum_server::tls_rustls::RustlsConfig::from_config(Arc::new(tls)),
+            )
+            .map_err(|e| e.to_string())?
+            .handle(handle)
+            .serve(service)
+            .await
+            .map_err(|e| e.to_string())
         } else {
             axum_server::from_tcp(listener)
                 .map_err(|e| e.to_string())?
@@ -100,34 +107,38 @@ async fn shutdown_on_signal(handle: axum_server::Handle<SocketAddr>) {
     handle.graceful_shutdown(Some(Duration::from_secs(5)));
 }
 
+type Incoming = hyper::body::Incoming;
+type Normalized = tower::util::MapRequest<Router, fn(axum::http::Request<Incoming>) -> axum::http::Request<Incoming>>;
+
 /// Tiger appends paths to a base ending in `/`: accept `/api/`, `/api//devices` and `/api`.
-fn normalize_paths(router: Router) -> impl tower::Service<Request, Response = Response, Error = std::convert::Infallible, Future: Send> + Clone + Send {
-    tower::util::MapRequestLayer::new(|mut req: Request| {
-        let path = req.uri().path();
-        let mut clean = String::with_capacity(path.len());
-        for segment in path.split('/').filter(|s| !s.is_empty()) {
-            clean.push('/');
-            clean.push_str(segment);
-        }
-        if clean.is_empty() {
-            clean.push('/');
-        }
-        if clean != path {
-            let pq = match req.uri().query() {
-                Some(q) => format!("{clean}?{q}"),
-                None => clean,
-            };
-            let mut parts = req.uri().clone().into_parts();
-            if let Ok(p) = pq.parse() {
-                parts.path_and_query = Some(p);
-                if let Ok(uri) = Uri::from_parts(parts) {
-                    *req.uri_mut() = uri;
-                }
+fn normalize_paths(router: Router) -> Normalized {
+    tower::util::MapRequestLayer::new(normalize_path::<Incoming> as fn(_) -> _).layer(router)
+}
+
+fn normalize_path<B>(mut req: axum::http::Request<B>) -> axum::http::Request<B> {
+    let path = req.uri().path();
+    let mut clean = String::with_capacity(path.len());
+    for segment in path.split('/').filter(|s| !s.is_empty()) {
+        clean.push('/');
+        clean.push_str(segment);
+    }
+    if clean.is_empty() {
+        clean.push('/');
+    }
+    if clean != path {
+        let pq = match req.uri().query() {
+            Some(q) => format!("{clean}?{q}"),
+            None => clean,
+        };
+        let mut parts = req.uri().clone().into_parts();
+        if let Ok(p) = pq.parse() {
+            parts.path_and_query = Some(p);
+            if let Ok(uri) = Uri::from_parts(parts) {
+                *req.uri_mut() = uri;
             }
         }
-        req
-    })
-    .layer(router)
+    }
+    req
 }
 
 /// One span per request carrying the suite's `Transaction-Id`; also resolves the mTLS CN.
@@ -152,7 +163,11 @@ async fn trace_request(mut req: Request, next: Next) -> Response {
                 tracing::error!(status = status.as_u16(), %message, "request failed")
             }
             Some(LoggedError(status, message)) => tracing::info!(status = status.as_u16(), %message, "request refused"),
-            None => tracing::info!(status = response.status().as_u16(), ms = started.elapsed().as_millis() as u64, "done"),
+            None => tracing::info!(
+                status = response.status().as_u16(),
+                ms = started.elapsed().as_millis() as u64,
+                "done"
+            ),
         }
         response
     }

@@ -27,7 +27,9 @@ pub fn server_config(cfg: &ServerConfig) -> Result<RustlsServerConfig, String> {
         Some(ca) => {
             let mut roots = RootCertStore::empty();
             for cert in CertificateDer::pem_file_iter(ca).map_err(|e| format!("{}: {e}", ca.display()))? {
-                roots.add(cert.map_err(|e| e.to_string())?).map_err(|e| format!("{}: {e}", ca.display()))?;
+                roots
+                    .add(cert.map_err(|e| e.to_string())?)
+                    .map_err(|e| format!("{}: {e}", ca.display()))?;
             }
             let crls = cfg.crls.iter().map(|p| load_crl(p)).collect::<Result<Vec<_>, _>>()?;
             let mut verifier = WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider).with_crls(crls);
@@ -56,8 +58,8 @@ fn ensure_dev_certificate(cert: &Path, key: &Path) -> Result<(), String> {
     if cert.exists() || key.exists() {
         return Ok(());
     }
-    let generated = rcgen::generate_simple_self_signed(vec!["localhost".into(), "127.0.0.1".into()])
-        .map_err(|e| e.to_string())?;
+    let generated =
+        rcgen::generate_simple_self_signed(vec!["localhost".into(), "127.0.0.1".into()]).map_err(|e| e.to_string())?;
     if let Some(dir) = cert.parent() {
         std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
     }

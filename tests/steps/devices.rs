@@ -29,11 +29,19 @@ async fn describes_pro(w: &mut TimWorld, api: String, homeserver: String) {
     let info = json(w.client(&api).get_info().send().await.expect("info").into_inner());
     assert_eq!(info["homeserver"], json!(homeserver));
     let flags = &info["clientInfo"];
-    for (flag, want) in [("canSendMessages", true), ("isPro", true), ("isVersionThree", true), ("isInsurance", false)] {
+    for (flag, want) in [
+        ("canSendMessages", true),
+        ("isPro", true),
+        ("isVersionThree", true),
+        ("isInsurance", false),
+    ] {
         assert_eq!(flags[flag], json!(want), "flag {flag} in {info}");
     }
     for field in ["title", "description", "testDriverVersion"] {
-        assert!(info[field].as_str().is_some_and(|s| !s.is_empty()), "{field} empty in {info}");
+        assert!(
+            info[field].as_str().is_some_and(|s| !s.is_empty()),
+            "{field} empty in {info}"
+        );
     }
 }
 
@@ -59,7 +67,9 @@ async fn claims_and_logs_in(w: &mut TimWorld, actor: String, api: String) {
         .claim_device()
         .device_id(free)
         .transaction_id("@TCID:BDD/claim")
-        .body(body::<contract_client::types::ClaimDeviceRequest>(json!({"claimerName": CLAIMER, "claimFor": 180})))
+        .body(body::<contract_client::types::ClaimDeviceRequest>(
+            json!({"claimerName": CLAIMER, "claimFor": 180}),
+        ))
         .send()
         .await
         .expect("claim");
@@ -67,15 +77,36 @@ async fn claims_and_logs_in(w: &mut TimWorld, actor: String, api: String) {
     let claimed = json(claimed.into_inner());
     assert_eq!(claimed["claimerName"], json!(CLAIMER));
     assert_eq!(claimed["deviceStatus"], json!("claimed"));
-    let account = client.login().device_id(free).body(body::<contract_client::types::Login>(json!({}))).send().await.expect("login");
+    let account = client
+        .login()
+        .device_id(free)
+        .body(body::<contract_client::types::Login>(json!({})))
+        .send()
+        .await
+        .expect("login");
     assert_eq!(account.status().as_u16(), 200);
     let account = json(account.into_inner());
     let mxid = account["mxid"].as_str().expect("mxid").to_string();
-    let host = if api.starts_with("hs1") { "localhost:8448" } else { "localhost:8458" };
+    let host = if api.starts_with("hs1") {
+        "localhost:8448"
+    } else {
+        "localhost:8458"
+    };
     assert!(mxid.contains(host), "{mxid} must contain {host}");
-    assert!(account["accessToken"].as_str().is_some_and(|t| !t.is_empty()), "accessToken missing");
+    assert!(
+        account["accessToken"].as_str().is_some_and(|t| !t.is_empty()),
+        "accessToken missing"
+    );
     let password = account["password"].as_str().expect("password").to_string();
-    w.actors.insert(actor, Actor { api, device_id: free, mxid, password });
+    w.actors.insert(
+        actor,
+        Actor {
+            api,
+            device_id: free,
+            mxid,
+            password,
+        },
+    );
 }
 
 #[then(expr = "claiming {word}'s device again is refused with status {int}")]
@@ -84,7 +115,9 @@ async fn claim_again(w: &mut TimWorld, actor: String, status: u16) {
     let err = client
         .claim_device()
         .device_id(id)
-        .body(body::<contract_client::types::ClaimDeviceRequest>(json!({"claimerName": "someone else", "claimFor": 60})))
+        .body(body::<contract_client::types::ClaimDeviceRequest>(
+            json!({"claimerName": "someone else", "claimFor": 60}),
+        ))
         .send()
         .await
         .expect_err("second claim must fail");
@@ -93,7 +126,14 @@ async fn claim_again(w: &mut TimWorld, actor: String, status: u16) {
 
 #[then(expr = "logging in on device {int} of {string} is refused with status {int}")]
 async fn login_unknown(w: &mut TimWorld, id: i64, api: String, status: u16) {
-    let err = w.client(&api).login().device_id(id).body(body::<contract_client::types::Login>(json!({}))).send().await.expect_err("must fail");
+    let err = w
+        .client(&api)
+        .login()
+        .device_id(id)
+        .body(body::<contract_client::types::Login>(json!({})))
+        .send()
+        .await
+        .expect_err("must fail");
     assert_eq!(status_of(&err), status);
 }
 

@@ -29,10 +29,24 @@ async fn sees(w: &TimWorld, reader: &str, room_id: String, text: &str, author: &
     let found = poll(15, || {
         let (client, room_id, author) = (client.clone(), room_id.clone(), author.clone());
         async move {
-            let msgs = json(client.get_messages().device_id(id).room_id(room_id).send().await.ok()?.into_inner());
+            let msgs = json(
+                client
+                    .get_messages()
+                    .device_id(id)
+                    .room_id(room_id)
+                    .send()
+                    .await
+                    .ok()?
+                    .into_inner(),
+            );
             let list: Vec<Value> = msgs.as_array()?.clone();
-            assert!(list.iter().all(|m| m["body"].is_string() && m["author"].is_string()), "null body/author in {msgs}");
-            list.iter().any(|m| m["body"] == json!(text) && m["author"] == json!(author)).then_some(())
+            assert!(
+                list.iter().all(|m| m["body"].is_string() && m["author"].is_string()),
+                "null body/author in {msgs}"
+            );
+            list.iter()
+                .any(|m| m["body"] == json!(text) && m["author"] == json!(author))
+                .then_some(())
         }
     })
     .await;
@@ -69,5 +83,12 @@ async fn writes_directly(w: &mut TimWorld, actor: String, to: String, text: Stri
 async fn sees_in_chat(w: &mut TimWorld, reader: String, text: String, author: String, other: String) {
     let rooms = chat_between(w, &reader, &other).await;
     assert_eq!(rooms.len(), 1, "{rooms:?}");
-    sees(w, &reader, rooms[0]["roomId"].as_str().unwrap().to_string(), &text, &author).await;
+    sees(
+        w,
+        &reader,
+        rooms[0]["roomId"].as_str().unwrap().to_string(),
+        &text,
+        &author,
+    )
+    .await;
 }

@@ -7,12 +7,22 @@ use super::world::{TimWorld, body, json, poll};
 
 async fn rooms_of(w: &TimWorld, actor: &str) -> Vec<Value> {
     let (client, id) = w.actor_client(actor);
-    let rooms = json(client.get_rooms().device_id(id).send().await.expect("rooms").into_inner());
+    let rooms = json(
+        client
+            .get_rooms()
+            .device_id(id)
+            .send()
+            .await
+            .expect("rooms")
+            .into_inner(),
+    );
     rooms.as_array().cloned().expect("rooms is an array")
 }
 
 fn membership_of(room: &Value, mxid: &str) -> Option<String> {
-    room["members"].as_array()?.iter().find(|m| m["mxid"] == json!(mxid))?["membershipState"].as_str().map(String::from)
+    room["members"].as_array()?.iter().find(|m| m["mxid"] == json!(mxid))?["membershipState"]
+        .as_str()
+        .map(String::from)
 }
 
 #[when(expr = "{word} creates the room {string}")]
@@ -34,13 +44,23 @@ async fn creates_room(w: &mut TimWorld, actor: String, label: String) {
     assert_eq!(room["name"], json!(name));
     let mxid = w.actor(&actor).mxid.clone();
     assert_eq!(room["members"], json!([{"mxid": mxid, "membershipState": "join"}]));
-    w.rooms.insert(label, room["roomId"].as_str().expect("roomId").to_string());
+    w.rooms
+        .insert(label, room["roomId"].as_str().expect("roomId").to_string());
 }
 
 #[then(expr = "the room {string} of {word} has the TI-M defaults")]
 async fn tim_defaults(w: &mut TimWorld, label: String, actor: String) {
     let (client, id) = w.actor_client(&actor);
-    let room = json(client.get_room_settings().device_id(id).room_id(w.room_id(&label)).send().await.expect("room").into_inner());
+    let room = json(
+        client
+            .get_room_settings()
+            .device_id(id)
+            .room_id(w.room_id(&label))
+            .send()
+            .await
+            .expect("room")
+            .into_inner(),
+    );
     for (field, want) in [
         ("joinRule", json!("invite")),
         ("historyVisibility", json!("invited")),
@@ -76,7 +96,16 @@ async fn join(w: &TimWorld, actor: &str, room_id: String) {
     // Like the suite: retry until the invite has arrived (10 s), then expect 200.
     let room = poll(10, || {
         let (client, room_id) = (client.clone(), room_id.clone());
-        async move { client.join_room().device_id(id).room_id(room_id).send().await.ok().map(|r| json(r.into_inner())) }
+        async move {
+            client
+                .join_room()
+                .device_id(id)
+                .room_id(room_id)
+                .send()
+                .await
+                .ok()
+                .map(|r| json(r.into_inner()))
+        }
     })
     .await
     .expect("join succeeds within 10 s");
@@ -101,14 +130,24 @@ pub async fn chat_between(w: &TimWorld, viewer: &str, other: &str) -> Vec<Value>
 
 #[when(expr = "{word} joins the chat with {word}")]
 async fn joins_chat(w: &mut TimWorld, actor: String, other: String) {
-    let rooms = poll(10, || async { Some(chat_between(w, &actor, &other).await).filter(|r| !r.is_empty()) })
-        .await
-        .expect("the chat invite arrives");
+    let rooms = poll(10, || async {
+        Some(chat_between(w, &actor, &other).await).filter(|r| !r.is_empty())
+    })
+    .await
+    .expect("the chat invite arrives");
     join(w, &actor, rooms[0]["roomId"].as_str().unwrap().to_string()).await;
 }
 
 #[then(expr = "{word} lists a chat with {word} in which {word} is {string} and {word} is {string}")]
-async fn lists_chat(w: &mut TimWorld, viewer: String, other: String, a: String, a_state: String, b: String, b_state: String) {
+async fn lists_chat(
+    w: &mut TimWorld,
+    viewer: String,
+    other: String,
+    a: String,
+    a_state: String,
+    b: String,
+    b_state: String,
+) {
     let rooms = chat_between(w, &viewer, &other).await;
     assert_eq!(rooms.len(), 1, "exactly one chat expected: {rooms:?}");
     assert_eq!(membership_of(&rooms[0], &w.actor(&a).mxid), Some(a_state));
@@ -123,7 +162,13 @@ async fn one_chat(w: &mut TimWorld, viewer: String, other: String) {
 #[when(expr = "{word} leaves the room {string}")]
 async fn leaves(w: &mut TimWorld, actor: String, label: String) {
     let (client, id) = w.actor_client(&actor);
-    let resp = client.leave_room().device_id(id).room_id(w.room_id(&label)).send().await.expect("leave");
+    let resp = client
+        .leave_room()
+        .device_id(id)
+        .room_id(w.room_id(&label))
+        .send()
+        .await
+        .expect("leave");
     assert_eq!(resp.status().as_u16(), 200);
 }
 
@@ -132,14 +177,23 @@ async fn lists_with_membership(w: &mut TimWorld, actor: String, label: String, s
     let room_id = w.room_id(&label);
     let mxid = w.actor(&actor).mxid.clone();
     let rooms = rooms_of(w, &actor).await;
-    let room = rooms.iter().find(|r| r["roomId"] == json!(room_id)).expect("left room is still listed");
+    let room = rooms
+        .iter()
+        .find(|r| r["roomId"] == json!(room_id))
+        .expect("left room is still listed");
     assert_eq!(membership_of(room, &mxid), Some(state), "{room}");
 }
 
 #[when(expr = "{word} forgets the room {string}")]
 async fn forgets(w: &mut TimWorld, actor: String, label: String) {
     let (client, id) = w.actor_client(&actor);
-    let resp = client.forget_room().device_id(id).room_id(w.room_id(&label)).send().await.expect("forget");
+    let resp = client
+        .forget_room()
+        .device_id(id)
+        .room_id(w.room_id(&label))
+        .send()
+        .await
+        .expect("forget");
     assert_eq!(resp.status().as_u16(), 204);
 }
 

@@ -40,7 +40,9 @@ impl TimWorld {
     }
 
     pub fn actor(&self, name: &str) -> &Actor {
-        self.actors.get(name).unwrap_or_else(|| panic!("actor {name} has not claimed a device"))
+        self.actors
+            .get(name)
+            .unwrap_or_else(|| panic!("actor {name} has not claimed a device"))
     }
 
     pub fn actor_client(&self, name: &str) -> (Client, i64) {
@@ -49,7 +51,19 @@ impl TimWorld {
     }
 
     pub fn room_id(&self, label: &str) -> String {
-        self.rooms.get(label).cloned().unwrap_or_else(|| panic!("room {label} is unknown"))
+        self.rooms
+            .get(label)
+            .cloned()
+            .unwrap_or_else(|| panic!("room {label} is unknown"))
+    }
+
+    /// Like the suite's teardown: log out and release every claimed device.
+    pub async fn teardown(&mut self) {
+        for actor in self.actors.values() {
+            let client = self.client(&actor.api);
+            let _ = client.logout().device_id(actor.device_id).send().await;
+            let _ = client.unclaim_device().device_id(actor.device_id).send().await;
+        }
     }
 
     pub fn unique(&mut self, label: &str) -> String {
@@ -63,7 +77,12 @@ impl TimWorld {
 fn rand_u64() -> u64 {
     use std::hash::{BuildHasher, Hasher};
     let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u128(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos());
+    h.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos(),
+    );
     h.finish()
 }
 
@@ -78,7 +97,7 @@ pub fn json<T: serde::Serialize>(v: T) -> Value {
 }
 
 /// The HTTP status of a failed call.
-pub fn status_of<E>(e: &progenitor_client::Error<E>) -> u16 {
+pub fn status_of<E>(e: &contract_client::Error<E>) -> u16 {
     e.status().map(|s| s.as_u16()).unwrap_or(0)
 }
 

@@ -47,7 +47,11 @@ fn operations(spec: &mut Value) -> impl Iterator<Item = &mut Map<String, Value>>
 /// P1: progenitor knows no `*/*` request body; the upload is raw bytes anyway.
 fn octet_stream_upload(spec: &mut Value) {
     for op in operations(spec) {
-        if let Some(content) = op.get_mut("requestBody").and_then(|b| b.get_mut("content")).and_then(Value::as_object_mut) {
+        if let Some(content) = op
+            .get_mut("requestBody")
+            .and_then(|b| b.get_mut("content"))
+            .and_then(Value::as_object_mut)
+        {
             if let Some(any) = content.remove("*/*") {
                 content.insert("application/octet-stream".into(), any);
             }
@@ -68,7 +72,9 @@ fn single_error_type(spec: &mut Value) {
         })
         .unwrap_or_default();
     for op in operations(spec) {
-        let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) else { continue };
+        let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) else {
+            continue;
+        };
         responses.retain(|code, resp| {
             if code == "default" {
                 return false;
@@ -100,7 +106,10 @@ fn optional_login_fields(spec: &mut Value) {
     let login = &mut spec["components"]["schemas"]["Login"];
     if let Some(obj) = login.as_object_mut() {
         obj.remove("allOf");
-        if let (Some(props), Some(stage)) = (obj.get_mut("properties").and_then(Value::as_object_mut), stage.as_object()) {
+        if let (Some(props), Some(stage)) = (
+            obj.get_mut("properties").and_then(Value::as_object_mut),
+            stage.as_object(),
+        ) {
             for (k, v) in stage {
                 props.insert(k.clone(), v.clone());
             }

@@ -1,11 +1,11 @@
 //! Messages of a room: send, list (decrypted, from the local event cache), direct messages.
 
+use matrix_sdk::RoomState;
 use matrix_sdk::deserialized_responses::TimelineEvent;
 use matrix_sdk::room::Room;
 use matrix_sdk::ruma::events::room::message::{MessageType, RoomMessageEventContent};
 use matrix_sdk::ruma::events::{AnySyncMessageLikeEvent, AnySyncTimelineEvent, SyncMessageLikeEvent};
 use matrix_sdk::ruma::{OwnedRoomId, RoomId};
-use matrix_sdk::RoomState;
 use serde_json::json;
 
 use super::errors::from_sdk;
@@ -94,7 +94,9 @@ impl Messages<'_> {
     /// peer who left, or creates a new chat with `to` invited before the first message.
     pub async fn send_direct(&self, to: &Mxid, msg: NewMessage) -> CoreResult<Message> {
         if to == self.session.user_id() {
-            return Err(CoreError::InvalidInput("a direct message needs another recipient".into()));
+            return Err(CoreError::InvalidInput(
+                "a direct message needs another recipient".into(),
+            ));
         }
         let candidates = self.direct_candidates(to).await?;
         let rooms = self.session.rooms();

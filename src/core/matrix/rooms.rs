@@ -64,7 +64,10 @@ impl Rooms<'_> {
     pub async fn list(&self) -> CoreResult<Vec<RoomInfo>> {
         let mut out = Vec::new();
         for room in self.session.client().rooms() {
-            if matches!(room.state(), RoomState::Joined | RoomState::Invited | RoomState::Left | RoomState::Knocked) {
+            if matches!(
+                room.state(),
+                RoomState::Joined | RoomState::Invited | RoomState::Left | RoomState::Knocked
+            ) {
                 out.push(describe(&room).await?);
             }
         }
@@ -94,6 +97,13 @@ impl Rooms<'_> {
         let invited = plan.initial_invite.clone();
         // Wait until sync shows us joined (and the invitee invited), so the answer is complete.
         self.await_membership(&room_id, &own, Membership::Join).await;
+        let client = self.session.client().clone();
+        let name = plan.name.clone();
+        until(SYNC_ECHO_TIMEOUT, || {
+            let (client, room_id, name) = (client.clone(), room_id.clone(), name.clone());
+            async move { (client.get_room(&room_id)?.name()? == name).then_some(()) }
+        })
+        .await;
         if let Some(user) = invited {
             self.await_membership(&room_id, &user, Membership::Invite).await;
         }
@@ -119,8 +129,23 @@ impl Rooms<'_> {
 
     pub async fn join(&self, room_id: &str) -> CoreResult<RoomInfo> {
         let id = parse_room_id(room_id)?;
-        self.session.client().join_room_by_id(&id).await.map_err(from_sdk)?;
-        self.await_membership(&id, &self.session.user_id().clone(), Membership::Join).await;
+        let client = self.session.client().clone();
+        let direct_invite = match client.get_room(&id) {
+            Some(room) => room.is_direct().await.unwrap_or(false),
+            None => false,
+        };
+        // matrix-sdk records an accepted direct invite in `m.direct`; waiting for that echo
+        // lets the next direct message reuse this chat instead of opening a second one.
+        let room = client.join_room_by_id(&id).await.map_err(from_sdk)?;
+        self.await_membership(&id, &self.session.user_id().clone(), Membership::Join)
+            .await;
+        if direct_invite {
+            until(SYNC_ECHO_TIMEOUT, || {
+                let room = room.clone();
+                async move { (!room.direct_targets().is_empty()).then_some(()) }
+            })
+            .await;
+        }
         self.get(room_id).await
     }
 
@@ -130,14 +155,8 @@ impl Rooms<'_> {
         if room.state() != RoomState::Left {
             room.leave().await.map_err(from_sdk)?;
         }
-        let client = self.session.client().clone();
-        let id = room.room_id().to_owned();
-        until(SYNC_ECHO_TIMEOUT, || {
-            let client = client.clone();
-            let id = id.clone();
-            async move { (client.get_room(&id)?.state() == RoomState::Left).then_some(()) }
-        })
-        .await;
+        self.await_membership(room.room_id(), &self.session.user_id().clone(), Membership::Leave)
+            .await;
         describe(&room).await
     }
 
@@ -202,21 +221,33 @@ fn create_request(plan: &RoomPlan) -> CoreResult<create_room::Request> {
     req.topic = plan.topic.clone();
     req.room_version = Some(RoomVersionId::V10);
     req.is_direct = plan.direct;
-    req.visibility = if plan.public { Visibility::Public } else { Visibility::Private };
+    req.visibility = if plan.public {
+        Visibility::Public
+    } else {
+        Visibility::Private
+    };
     req.preset = Some(match (plan.public, plan.direct) {
         (true, _) => create_room::RoomPreset::PublicChat,
         (false, true) => create_room::RoomPreset::TrustedPrivateChat,
         (false, false) => create_room::RoomPreset::PrivateChat,
     });
     req.invite = plan.initial_invite.iter().map(user_id).collect::<CoreResult<_>>()?;
-    req.creation_content = Some(raw(json!({"type": room_policy::ROOM_TYPE, "m.federate": plan.federate}))?);
+    req.creation_content = Some(raw(
+        json!({"type": room_policy::ROOM_TYPE, "m.federate": plan.federate}),
+    )?);
     let mut state = vec![
-        state_event("m.room.history_visibility", json!({"history_visibility": history_str(plan.history)}))?,
+        state_event(
+            "m.room.history_visibility",
+            json!({"history_visibility": history_str(plan.history)}),
+        )?,
         state_event("m.room.join_rules", json!({"join_rule": join_rule_str(plan.join_rule)}))?,
         state_event(room_policy::TIM_NAME_EVENT, json!({"name": plan.name}))?,
     ];
     if plan.encrypted {
-        state.push(state_event("m.room.encryption", json!({"algorithm": "m.megolm.v1.aes-sha2"}))?);
+        state.push(state_event(
+            "m.room.encryption",
+            json!({"algorithm": "m.megolm.v1.aes-sha2"}),
+        )?);
     }
     if let Some(topic) = &plan.topic {
         state.push(state_event(room_policy::TIM_TOPIC_EVENT, json!({"topic": topic}))?);
@@ -270,7 +301,10 @@ pub(crate) async fn describe(room: &Room) -> CoreResult<RoomInfo> {
         .await
         .map_err(from_sdk)?
         .into_iter()
-        .map(|m| Member { user_id: m.user_id().to_string(), membership: membership(m.membership()) })
+        .map(|m| Member {
+            user_id: m.user_id().to_string(),
+            membership: membership(m.membership()),
+        })
         .collect::<Vec<_>>();
     let own_membership = match room.state() {
         RoomState::Joined => Membership::Join,
@@ -279,6 +313,20 @@ pub(crate) async fn describe(room: &Room) -> CoreResult<RoomInfo> {
         RoomState::Banned => Membership::Ban,
         _ => Membership::Leave,
     };
+    let own = room.own_user_id().to_string();
+    let members = members
+        .into_iter()
+        .map(|m| {
+            if m.user_id == own {
+                Member {
+                    membership: own_membership,
+                    ..m
+                }
+            } else {
+                m
+            }
+        })
+        .collect::<Vec<_>>();
     let join_rule = room.join_rule().map(|j| match j {
         SdkJoinRule::Public => JoinRule::Public,
         SdkJoinRule::Knock => JoinRule::Knock,
@@ -304,7 +352,11 @@ pub(crate) async fn describe(room: &Room) -> CoreResult<RoomInfo> {
         room_id: room.room_id().to_string(),
         name,
         topic: room.topic(),
-        access: if join_rule == Some(JoinRule::Public) { RoomAccess::Public } else { RoomAccess::Private },
+        access: if join_rule == Some(JoinRule::Public) {
+            RoomAccess::Public
+        } else {
+            RoomAccess::Private
+        },
         join_rule,
         history,
         encrypted: matches!(room.encryption_state(), EncryptionState::Encrypted),

@@ -27,7 +27,9 @@ pub struct StoreLocation {
 
 impl std::fmt::Debug for StoreLocation {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("StoreLocation").field("dir", &self.dir).finish_non_exhaustive()
+        f.debug_struct("StoreLocation")
+            .field("dir", &self.dir)
+            .finish_non_exhaustive()
     }
 }
 
@@ -67,7 +69,9 @@ struct Inner {
 
 impl std::fmt::Debug for Session {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Session").field("user", &self.inner.user).finish_non_exhaustive()
+        f.debug_struct("Session")
+            .field("user", &self.inner.user)
+            .finish_non_exhaustive()
     }
 }
 
@@ -75,8 +79,12 @@ impl Session {
     /// Logs in with a password. A store that already holds a device of this account resumes
     /// that device; otherwise the homeserver creates a new one.
     pub async fn login(req: LoginRequest<'_>) -> CoreResult<Session> {
-        tokio::fs::create_dir_all(&req.store.dir).await.map_err(CoreError::internal)?;
-        let stored = read_stored_device(&req.store.dir).await.filter(|d| d.user_id == req.user.as_str());
+        tokio::fs::create_dir_all(&req.store.dir)
+            .await
+            .map_err(CoreError::internal)?;
+        let stored = read_stored_device(&req.store.dir)
+            .await
+            .filter(|d| d.user_id == req.user.as_str());
         let client = build_client(req.homeserver_url, &req.store).await?;
         let mut login = client
             .matrix_auth()
@@ -91,13 +99,19 @@ impl Session {
         })?;
         write_stored_device(
             &req.store.dir,
-            &StoredDevice { user_id: response.user_id.to_string(), device_id: response.device_id.to_string() },
+            &StoredDevice {
+                user_id: response.user_id.to_string(),
+                device_id: response.device_id.to_string(),
+            },
         )
         .await?;
         let user = Mxid::parse(response.user_id.as_str())?;
         client.event_cache().subscribe().map_err(CoreError::internal)?;
         // One sync before answering, so the first read already sees the account's rooms.
-        client.sync_once(sync_settings(Duration::ZERO)).await.map_err(from_sdk)?;
+        client
+            .sync_once(sync_settings(Duration::ZERO))
+            .await
+            .map_err(from_sdk)?;
         let display_name = client
             .account()
             .get_display_name()
@@ -106,7 +120,13 @@ impl Session {
             .flatten()
             .unwrap_or_else(|| user.localpart().to_string());
         let session = Session {
-            inner: Arc::new(Inner { client, user, product: req.product, display_name, sync_task: Mutex::new(None) }),
+            inner: Arc::new(Inner {
+                client,
+                user,
+                product: req.product,
+                display_name,
+                sync_task: Mutex::new(None),
+            }),
         };
         session.start_sync().await;
         tracing::info!(user = %session.inner.user, device = %response.device_id, "logged in");
@@ -198,5 +218,7 @@ async fn read_stored_device(dir: &Path) -> Option<StoredDevice> {
 
 async fn write_stored_device(dir: &Path, device: &StoredDevice) -> CoreResult<()> {
     let json = serde_json::to_vec(device).map_err(CoreError::internal)?;
-    tokio::fs::write(dir.join(DEVICE_FILE), json).await.map_err(CoreError::internal)
+    tokio::fs::write(dir.join(DEVICE_FILE), json)
+        .await
+        .map_err(CoreError::internal)
 }

@@ -28,15 +28,19 @@ pub enum DirectRoute {
 
 /// Picks the existing chat with the peer (reused in both directions), or asks for a new one.
 pub fn route_direct_message(candidates: &[DirectCandidate]) -> DirectRoute {
-    let mut usable: Vec<&DirectCandidate> =
-        candidates.iter().filter(|c| c.own_joined && c.marked_direct_with_peer).collect();
+    let mut usable: Vec<&DirectCandidate> = candidates
+        .iter()
+        .filter(|c| c.own_joined && c.marked_direct_with_peer)
+        .collect();
     usable.sort_by_key(|c| match c.peer_membership.as_deref() {
         Some("join") => 0,
         Some("invite") => 1,
         _ => 2,
     });
     match usable.first() {
-        Some(c) if matches!(c.peer_membership.as_deref(), Some("join" | "invite")) => DirectRoute::Send(c.room_id.clone()),
+        Some(c) if matches!(c.peer_membership.as_deref(), Some("join" | "invite")) => {
+            DirectRoute::Send(c.room_id.clone())
+        }
         Some(c) => DirectRoute::Reinvite(c.room_id.clone()),
         None => DirectRoute::Create,
     }
@@ -85,7 +89,10 @@ mod tests {
 
     #[test]
     fn an_existing_chat_is_reused_while_the_peer_is_invited_or_joined() {
-        assert_eq!(route_direct_message(&[cand("!a", Some("invite"))]), DirectRoute::Send("!a".into()));
+        assert_eq!(
+            route_direct_message(&[cand("!a", Some("invite"))]),
+            DirectRoute::Send("!a".into())
+        );
         assert_eq!(
             route_direct_message(&[cand("!old", Some("leave")), cand("!a", Some("join"))]),
             DirectRoute::Send("!a".into())
@@ -94,7 +101,10 @@ mod tests {
 
     #[test]
     fn a_peer_who_left_is_invited_again() {
-        assert_eq!(route_direct_message(&[cand("!a", Some("leave"))]), DirectRoute::Reinvite("!a".into()));
+        assert_eq!(
+            route_direct_message(&[cand("!a", Some("leave"))]),
+            DirectRoute::Reinvite("!a".into())
+        );
     }
 
     #[test]

@@ -81,13 +81,22 @@ pub fn plan_room(product: Product, req: NewRoom) -> Result<RoomPlan, CoreError> 
     let public = req.access == Some(RoomAccess::Public) || req.join_rule == Some(JoinRule::Public);
     let (join_rule, history, encrypted, federate) = if public {
         if product == Product::Epa {
-            return Err(CoreError::Forbidden("TI-M ePA clients must not create public rooms (A_26015-02)".into()));
+            return Err(CoreError::Forbidden(
+                "TI-M ePA clients must not create public rooms (A_26015-02)".into(),
+            ));
         }
         if req.join_rule.is_some_and(|j| j != JoinRule::Public) {
-            return Err(CoreError::InvalidInput("a public room needs the join rule 'public'".into()));
+            return Err(CoreError::InvalidInput(
+                "a public room needs the join rule 'public'".into(),
+            ));
         }
         // Pro public rooms (A_25325-01, A_28271): unencrypted, not federated, shared history.
-        (JoinRule::Public, req.history.unwrap_or(HistoryVisibility::Shared), req.encrypted.unwrap_or(false), false)
+        (
+            JoinRule::Public,
+            req.history.unwrap_or(HistoryVisibility::Shared),
+            req.encrypted.unwrap_or(false),
+            false,
+        )
     } else {
         let encrypted = req.encrypted.unwrap_or(true);
         if !encrypted {
@@ -96,17 +105,29 @@ pub fn plan_room(product: Product, req: NewRoom) -> Result<RoomPlan, CoreError> 
             ));
         }
         let join_rule = req.join_rule.unwrap_or(JoinRule::Invite);
-        if matches!(join_rule, JoinRule::Knock | JoinRule::KnockRestricted | JoinRule::Restricted) && product == Product::Epa {
-            return Err(CoreError::Forbidden(format!("TI-M ePA clients must not use the join rule {join_rule:?}")));
+        if matches!(
+            join_rule,
+            JoinRule::Knock | JoinRule::KnockRestricted | JoinRule::Restricted
+        ) && product == Product::Epa
+        {
+            return Err(CoreError::Forbidden(format!(
+                "TI-M ePA clients must not use the join rule {join_rule:?}"
+            )));
         }
         let history = req.history.unwrap_or(HistoryVisibility::Invited);
         if history == HistoryVisibility::WorldReadable {
-            return Err(CoreError::Forbidden("world_readable history is only allowed in Pro public rooms".into()));
+            return Err(CoreError::Forbidden(
+                "world_readable history is only allowed in Pro public rooms".into(),
+            ));
         }
         (join_rule, history, true, true)
     };
     let mut invites = dedup(req.invite);
-    let initial_invite = if invites.is_empty() { None } else { Some(invites.remove(0)) };
+    let initial_invite = if invites.is_empty() {
+        None
+    } else {
+        Some(invites.remove(0))
+    };
     Ok(RoomPlan {
         name: req.name,
         topic: req.topic.filter(|t| !t.is_empty()),
@@ -136,7 +157,10 @@ mod tests {
     use super::*;
 
     fn named(name: &str) -> NewRoom {
-        NewRoom { name: name.into(), ..Default::default() }
+        NewRoom {
+            name: name.into(),
+            ..Default::default()
+        }
     }
 
     #[test]
@@ -151,14 +175,22 @@ mod tests {
     #[test]
     fn a_private_unencrypted_room_is_forbidden_for_both_products() {
         for product in [Product::Pro, Product::Epa] {
-            let req = NewRoom { encrypted: Some(false), ..named("r") };
+            let req = NewRoom {
+                encrypted: Some(false),
+                ..named("r")
+            };
             assert!(matches!(plan_room(product, req), Err(CoreError::Forbidden(_))));
         }
     }
 
     #[test]
     fn a_pro_public_room_is_unencrypted_unfederated_with_shared_history() {
-        let req = NewRoom { access: Some(RoomAccess::Public), join_rule: Some(JoinRule::Public), encrypted: Some(false), ..named("p") };
+        let req = NewRoom {
+            access: Some(RoomAccess::Public),
+            join_rule: Some(JoinRule::Public),
+            encrypted: Some(false),
+            ..named("p")
+        };
         let plan = plan_room(Product::Pro, req).unwrap();
         assert!(plan.public && !plan.encrypted && !plan.federate);
         assert_eq!(plan.history, HistoryVisibility::Shared);
@@ -166,7 +198,10 @@ mod tests {
 
     #[test]
     fn an_epa_public_room_is_forbidden() {
-        let req = NewRoom { access: Some(RoomAccess::Public), ..named("p") };
+        let req = NewRoom {
+            access: Some(RoomAccess::Public),
+            ..named("p")
+        };
         assert!(matches!(plan_room(Product::Epa, req), Err(CoreError::Forbidden(_))));
     }
 
@@ -174,7 +209,10 @@ mod tests {
     fn only_the_first_invite_goes_into_create_room() {
         let a = Mxid::parse("@a:hs").unwrap();
         let b = Mxid::parse("@b:hs").unwrap();
-        let req = NewRoom { invite: vec![a.clone(), b.clone(), a.clone()], ..named("r") };
+        let req = NewRoom {
+            invite: vec![a.clone(), b.clone(), a.clone()],
+            ..named("r")
+        };
         let plan = plan_room(Product::Pro, req).unwrap();
         assert_eq!(plan.initial_invite, Some(a));
         assert_eq!(plan.later_invites, vec![b]);
@@ -182,12 +220,18 @@ mod tests {
 
     #[test]
     fn world_readable_history_is_refused_in_private_rooms() {
-        let req = NewRoom { history: Some(HistoryVisibility::WorldReadable), ..named("r") };
+        let req = NewRoom {
+            history: Some(HistoryVisibility::WorldReadable),
+            ..named("r")
+        };
         assert!(matches!(plan_room(Product::Pro, req), Err(CoreError::Forbidden(_))));
     }
 
     #[test]
     fn a_nameless_room_is_invalid() {
-        assert!(matches!(plan_room(Product::Pro, named(" ")), Err(CoreError::InvalidInput(_))));
+        assert!(matches!(
+            plan_room(Product::Pro, named(" ")),
+            Err(CoreError::InvalidInput(_))
+        ));
     }
 }

@@ -1,0 +1,147 @@
+//! Tag `room`: list, create, read, invite, join, leave, forget.
+
+use axum::Json;
+use axum::http::StatusCode;
+
+use super::convert::{self, parse_history, parse_join_rule, wire};
+use super::error::{DriverError, DriverResult};
+use super::extract::{AppJson, ClaimedDevice, Params};
+use crate::core::{Mxid, NewRoom, RoomAccess};
+
+/// # GET /devices/{deviceId}/rooms
+#[utoipa::path(get, path = "/devices/{deviceId}/rooms", operation_id = "getRooms", tag = "room",
+    params(("deviceId" = i64, Path, description = "ID of the device that will be used."),
+           ("Transaction-Id" = Option<String>, Header, description = "Transaction id of the test case")),
+    responses((status = 200, body = Vec<contract_types::Room>), (status = 404, body = contract_types::Error)))]
+pub async fn get_rooms(ClaimedDevice { api, device }: ClaimedDevice) -> DriverResult<Json<Vec<contract_types::Room>>> {
+    let session = api.session(&device).await?;
+    let rooms = session.rooms().list().await?;
+    Ok(Json(rooms.iter().map(convert::room).collect::<DriverResult<_>>()?))
+}
+
+/// # POST /devices/{deviceId}/rooms
+#[utoipa::path(post, path = "/devices/{deviceId}/rooms", operation_id = "createRoom", tag = "room",
+    params(("deviceId" = i64, Path, description = "ID of the device that will be used."),
+           ("Transaction-Id" = Option<String>, Header, description = "Transaction id of the test case")),
+    request_body(content = contract_types::CreateRoomRequest, content_type = "application/json"),
+    responses((status = 201, body = contract_types::Room), (status = 400, body = contract_types::Error),
+              (status = 403, body = contract_types::Error), (status = 404, body = contract_types::Error)))]
+pub async fn create_room(
+    ClaimedDevice { api, device }: ClaimedDevice,
+    AppJson(req): AppJson<contract_types::CreateRoomRequest>,
+) -> DriverResult<(StatusCode, Json<contract_types::Room>)> {
+    let session = api.session(&device).await?;
+    let enum_value = |v: Option<String>, what: &str| -> DriverResult<Option<String>> {
+        match v {
+            Some(s) if s.is_empty() => Err(DriverError::bad_request(format!("empty {what}"))),
+            other => Ok(other),
+        }
+    };
+    let access = enum_value(req.room_access.as_ref().and_then(wire), "roomAccess")?;
+    let join_rule = enum_value(req.join_rule.as_ref().and_then(wire), "joinRule")?;
+    let history = enum_value(req.history_visibility.as_ref().and_then(wire), "historyVisibility")?;
+    let new_room = NewRoom {
+        name: req.name,
+        topic: req.theme,
+        access: access.map(|a| {
+            if a == "public" {
+                RoomAccess::Public
+            } else {
+                RoomAccess::Private
+            }
+        }),
+        join_rule: join_rule.as_deref().and_then(parse_join_rule),
+        history: history.as_deref().and_then(parse_history),
+        encrypted: req.is_encrypted,
+        invite: req
+            .invited_members
+            .unwrap_or_default()
+            .iter()
+            .map(|m| Mxid::parse(&m.mxid))
+            .collect::<Result<_, _>>()?,
+    };
+    let room = session.rooms().create(new_room).await?;
+    Ok((StatusCode::CREATED, Json(convert::room(&room)?)))
+}
+
+/// # GET /devices/{deviceId}/rooms/{roomId}
+#[utoipa::path(get, path = "/devices/{deviceId}/rooms/{roomId}", operation_id = "getRoomSettings", tag = "room",
+    params(("deviceId" = i64, Path, description = "ID of the device that will be used."),
+           ("roomId" = String, Path, description = "ID of the room"),
+           ("Transaction-Id" = Option<String>, Header, description = "Transaction id of the test case")),
+    responses((status = 200, body = contract_types::Room), (status = 404, body = contract_types::Error)))]
+pub async fn get_room_settings(
+    ClaimedDevice { api, device }: ClaimedDevice,
+    p: Params,
+) -> DriverResult<Json<contract_types::Room>> {
+    let session = api.session(&device).await?;
+    Ok(Json(convert::room(&session.rooms().get(p.get("roomId")?).await?)?))
+}
+
+/// # DELETE /devices/{deviceId}/rooms/{roomId}
+///
+/// Forget (leaving first if still a member): the next room list no longer shows it.
+#[utoipa::path(delete, path = "/devices/{deviceId}/rooms/{roomId}", operation_id = "forgetRoom", tag = "room",
+    params(("deviceId" = i64, Path, description = "ID of the device that will be used."),
+           ("roomId" = String, Path, description = "ID of the room"),
+           ("Transaction-Id" = Option<String>, Header, description = "Transaction id of the test case")),
+    responses((status = 204, description = "Forgotten"), (status = 404, body = contract_types::Error)))]
+pub async fn forget_room(ClaimedDevice { api, device }: ClaimedDevice, p: Params) -> DriverResult<StatusCode> {
+    let session = api.session(&device).await?;
+    session.rooms().forget(p.get("roomId")?).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// # POST /devices/{deviceId}/rooms/{roomId}/invite
+#[utoipa::path(post, path = "/devices/{deviceId}/rooms/{roomId}/invite", operation_id = "inviteIntoRoom", tag = "room",
+    params(("deviceId" = i64, Path, description = "ID of the device that will be used."),
+           ("roomId" = String, Path, description = "ID of the room"),
+           ("Transaction-Id" = Option<String>, Header, description = "Transaction id of the test case")),
+    request_body(content = Vec<contract_types::MxId>, content_type = "application/json"),
+    responses((status = 200, body = contract_types::Room), (status = 400, body = contract_types::Error),
+              (status = 403, body = contract_types::Error), (status = 404, body = contract_types::Error)))]
+pub async fn invite_into_room(
+    ClaimedDevice { api, device }: ClaimedDevice,
+    p: Params,
+    AppJson(invitees): AppJson<Vec<contract_types::MxId>>,
+) -> DriverResult<Json<contract_types::Room>> {
+    let session = api.session(&device).await?;
+    let users = invitees
+        .iter()
+        .map(|m| Mxid::parse(&m.mxid))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Json(convert::room(
+        &session.rooms().invite(p.get("roomId")?, &users).await?,
+    )?))
+}
+
+/// # POST /devices/{deviceId}/rooms/{roomId}/join
+#[utoipa::path(post, path = "/devices/{deviceId}/rooms/{roomId}/join", operation_id = "joinRoom", tag = "room",
+    params(("deviceId" = i64, Path, description = "ID of the device that will be used."),
+           ("roomId" = String, Path, description = "ID of the room"),
+           ("Transaction-Id" = Option<String>, Header, description = "Transaction id of the test case")),
+    responses((status = 200, body = contract_types::Room), (status = 403, body = contract_types::Error),
+              (status = 404, body = contract_types::Error)))]
+pub async fn join_room(
+    ClaimedDevice { api, device }: ClaimedDevice,
+    p: Params,
+) -> DriverResult<Json<contract_types::Room>> {
+    let session = api.session(&device).await?;
+    Ok(Json(convert::room(&session.rooms().join(p.get("roomId")?).await?)?))
+}
+
+/// # POST /devices/{deviceId}/rooms/{roomId}/leave
+///
+/// Also rejects a pending invite.
+#[utoipa::path(post, path = "/devices/{deviceId}/rooms/{roomId}/leave", operation_id = "leaveRoom", tag = "room",
+    params(("deviceId" = i64, Path, description = "ID of the device that will be used."),
+           ("roomId" = String, Path, description = "ID of the room"),
+           ("Transaction-Id" = Option<String>, Header, description = "Transaction id of the test case")),
+    responses((status = 200, body = contract_types::Room), (status = 404, body = contract_types::Error)))]
+pub async fn leave_room(
+    ClaimedDevice { api, device }: ClaimedDevice,
+    p: Params,
+) -> DriverResult<Json<contract_types::Room>> {
+    let session = api.session(&device).await?;
+    Ok(Json(convert::room(&session.rooms().leave(p.get("roomId")?).await?)?))
+}
