@@ -14,6 +14,16 @@ pub struct Claim {
     pub until: DateTime<Utc>,
 }
 
+impl Claim {
+    /// Without client certificates (plain TLS) every caller counts as the holder.
+    fn held_by(&self, caller_cn: Option<&str>) -> bool {
+        match (self.claimer_cn.as_deref(), caller_cn) {
+            (Some(held), Some(caller)) => held == caller,
+            _ => true,
+        }
+    }
+}
+
 #[derive(Debug, PartialEq, Eq)]
 pub enum ClaimError {
     UnknownDevice,
@@ -84,10 +94,8 @@ impl Leases {
             return Err(ClaimError::UnknownDevice);
         }
         let claim = self.claims.get_mut(&id).ok_or(ClaimError::NotClaimed)?;
-        if let (Some(held), Some(caller)) = (claim.claimer_cn.as_deref(), caller_cn) {
-            if held != caller {
-                return Err(ClaimError::WrongClaimer);
-            }
+        if !claim.held_by(caller_cn) {
+            return Err(ClaimError::WrongClaimer);
         }
         claim.until = now + claim.duration;
         Ok(claim.clone())
@@ -97,12 +105,8 @@ impl Leases {
         if !self.known.contains(&id) {
             return Err(ClaimError::UnknownDevice);
         }
-        if let Some(claim) = self.claims.get(&id) {
-            if let (Some(held), Some(caller)) = (claim.claimer_cn.as_deref(), caller_cn) {
-                if held != caller {
-                    return Err(ClaimError::WrongClaimer);
-                }
-            }
+        if self.claims.get(&id).is_some_and(|c| !c.held_by(caller_cn)) {
+            return Err(ClaimError::WrongClaimer);
         }
         self.claims.remove(&id);
         Ok(())

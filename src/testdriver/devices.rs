@@ -56,12 +56,9 @@ pub async fn claim_device(
     AppJson(req): AppJson<contract_types::ClaimDeviceRequest>,
 ) -> DriverResult<Json<contract_types::DeviceInfo>> {
     let device = api.device(id)?.clone();
-    let claim_for = i64::try_from(req.claim_for).unwrap_or(i64::MAX);
-    let claim =
-        api.leases
-            .lock()
-            .expect("lease lock")
-            .claim(id, &req.claimer_name, cn.0.as_deref(), claim_for, Utc::now())?;
+    let mut leases = api.leases.lock().expect("lease lock");
+    let claim = leases.claim(id, &req.claimer_name, cn.0.as_deref(), req.claim_for, Utc::now())?;
+    drop(leases);
     Ok(Json(device_info(&device.config, Some(&claim))?))
 }
 

@@ -100,10 +100,11 @@ impl Api {
             None => (Mxid::parse(&device.config.mxid)?, device.config.password.clone()),
         };
         let mut slot = device.login.lock().await;
-        if let Some(active) = slot.as_ref() {
-            if active.session.user_id() == &user && active.password == password {
-                return Ok(active.session.clone());
-            }
+        if let Some(active) = slot.as_ref()
+            && active.session.user_id() == &user
+            && active.password == password
+        {
+            return Ok(active.session.clone());
         }
         if let Some(active) = slot.take() {
             active.session.logout().await;

@@ -47,14 +47,14 @@ fn operations(spec: &mut Value) -> impl Iterator<Item = &mut Map<String, Value>>
 /// P1: progenitor knows no `*/*` request body; the upload is raw bytes anyway.
 fn octet_stream_upload(spec: &mut Value) {
     for op in operations(spec) {
-        if let Some(content) = op
+        let content = op
             .get_mut("requestBody")
             .and_then(|b| b.get_mut("content"))
-            .and_then(Value::as_object_mut)
+            .and_then(Value::as_object_mut);
+        if let Some(content) = content
+            && let Some(any) = content.remove("*/*")
         {
-            if let Some(any) = content.remove("*/*") {
-                content.insert("application/octet-stream".into(), any);
-            }
+            content.insert("application/octet-stream".into(), any);
         }
     }
 }
@@ -132,13 +132,12 @@ fn discriminator_refs_to_any(spec: &mut Value) {
     fn walk(v: &mut Value, targets: &[String], in_all_of: bool) {
         match v {
             Value::Object(map) => {
-                if !in_all_of {
-                    if let Some(Value::String(r)) = map.get("$ref") {
-                        if targets.contains(r) {
-                            *v = json!({});
-                            return;
-                        }
-                    }
+                if !in_all_of
+                    && let Some(Value::String(r)) = map.get("$ref")
+                    && targets.contains(r)
+                {
+                    *v = json!({});
+                    return;
                 }
                 for (k, child) in map.iter_mut() {
                     walk(child, targets, k == "allOf");
