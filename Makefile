@@ -15,7 +15,7 @@ run: fachdienst-up
 test: fachdienst-up
 	python3 scripts/provision-accounts.py config/driver-bdd.toml
 	cargo fmt --all --check
-	cargo test --workspace --exclude tim-client
+	cargo test -p contract
 	cargo test --features testdriver
 	bash scripts/check-production.sh
 	@echo "make test: all green"

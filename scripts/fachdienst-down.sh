@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # fachdienst-down.sh - stop only the processes fachdienst-up.sh started, by their PID files
 # ($SYNAPSE_STATE/hs1/pid, hs2/pid, fedlist/pid). SYNAPSE_STATE defaults to
-# $PWD/.fachdienst/state: run it from the same directory as fachdienst-up.sh, or pass the
+# <project>/.fachdienst/state, the same default as fachdienst-up.sh; or pass the
 # same SYNAPSE_STATE. A PID is only signalled if its command line still matches what
 # fachdienst-up.sh launched (guards against PID reuse).
 # State (DBs, media, keys) is kept; `SYNAPSE_RESET=1 fachdienst-up.sh` or rm -rf wipes it.
