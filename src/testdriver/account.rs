@@ -11,6 +11,8 @@ use super::login_logout::account_of;
     params(("deviceId" = i64, Path, description = "ID of the device that will be used."),
            ("Transaction-Id" = Option<String>, Header, description = "Transaction id of the test case")),
     responses((status = 200, body = contract_types::Account), (status = 404, body = contract_types::Error)))]
-pub async fn read_account(ClaimedDevice { api, device }: ClaimedDevice) -> DriverResult<Json<contract_types::Account>> {
-    Ok(Json(account_of(&api, &device).await?))
+pub async fn read_account(
+    ClaimedDevice { api: _, device }: ClaimedDevice,
+) -> DriverResult<Json<contract_types::Account>> {
+    Ok(Json(account_of(&device).await?))
 }

@@ -5,7 +5,7 @@ use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
 use super::error::DriverError;
-use crate::core::{HistoryVisibility, JoinRule, Membership, Message, RoomAccess, RoomInfo};
+use crate::core::{HistoryVisibility, JoinRule, Membership, Message, NewMessage, RoomAccess, RoomInfo};
 
 /// Builds a contract DTO from its wire form; a mismatch is our bug, hence a 500.
 pub fn dto<T: DeserializeOwned>(v: Value) -> Result<T, DriverError> {
@@ -24,8 +24,8 @@ pub fn room(r: &RoomInfo) -> Result<contract_types::Room, DriverError> {
         "name": r.name,
         "theme": r.topic,
         "roomAccess": match r.access { RoomAccess::Public => "public", RoomAccess::Private => "private" },
-        "joinRule": r.join_rule.map(join_rule),
-        "historyVisibility": r.history.map(history),
+        "joinRule": r.join_rule.map(JoinRule::as_str),
+        "historyVisibility": r.history.map(HistoryVisibility::as_str),
         "isEncrypted": r.encrypted,
         "isFederated": r.federated,
         "roomVersion": r.version,
@@ -50,48 +50,6 @@ pub fn message(m: &Message) -> Result<contract_types::Message, DriverError> {
     }))
 }
 
-pub fn join_rule(j: JoinRule) -> &'static str {
-    match j {
-        JoinRule::Public => "public",
-        JoinRule::Knock => "knock",
-        JoinRule::Invite => "invite",
-        JoinRule::Private => "private",
-        JoinRule::Restricted => "restricted",
-        JoinRule::KnockRestricted => "knock_restricted",
-    }
-}
-
-pub fn parse_join_rule(s: &str) -> Option<JoinRule> {
-    Some(match s {
-        "public" => JoinRule::Public,
-        "knock" => JoinRule::Knock,
-        "invite" => JoinRule::Invite,
-        "private" => JoinRule::Private,
-        "restricted" => JoinRule::Restricted,
-        "knock_restricted" => JoinRule::KnockRestricted,
-        _ => return None,
-    })
-}
-
-pub fn history(h: HistoryVisibility) -> &'static str {
-    match h {
-        HistoryVisibility::Invited => "invited",
-        HistoryVisibility::Joined => "joined",
-        HistoryVisibility::Shared => "shared",
-        HistoryVisibility::WorldReadable => "world_readable",
-    }
-}
-
-pub fn parse_history(s: &str) -> Option<HistoryVisibility> {
-    Some(match s {
-        "invited" => HistoryVisibility::Invited,
-        "joined" => HistoryVisibility::Joined,
-        "shared" => HistoryVisibility::Shared,
-        "world_readable" => HistoryVisibility::WorldReadable,
-        _ => return None,
-    })
-}
-
 fn membership(m: Membership) -> &'static str {
     match m {
         Membership::Knock => "knock",
@@ -105,4 +63,19 @@ fn membership(m: Membership) -> &'static str {
 /// A contract enum value (serialised by serde) as its wire string.
 pub fn wire<T: serde::Serialize>(v: &T) -> Option<String> {
     serde_json::to_value(v).ok()?.as_str().map(String::from)
+}
+
+/// The message part shared by `MessageContent` and `DirectMessage`.
+pub fn new_message(
+    body: String,
+    msgtype: String,
+    format: Option<String>,
+    formatted_body: Option<String>,
+) -> NewMessage {
+    NewMessage {
+        body,
+        msgtype,
+        format,
+        formatted_body,
+    }
 }

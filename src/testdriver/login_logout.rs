@@ -6,15 +6,14 @@ use serde_json::json;
 use super::convert::dto;
 use super::error::{DriverError, DriverResult};
 use super::extract::{ClaimedDevice, OptionalJson};
-use super::pool::{Api, Device};
+use super::pool::Device;
 use crate::core::Mxid;
 
 /// The Account object of the device's current login (the suite stores the password).
-pub async fn account_of(api: &Api, device: &Device) -> DriverResult<contract_types::Account> {
+pub async fn account_of(device: &Device) -> DriverResult<contract_types::Account> {
     let login = device.login.lock().await;
     let active = login.as_ref().ok_or_else(DriverError::not_logged_in)?;
     let s = &active.session;
-    let _ = api;
     dto(json!({
         "mxid": s.user_id().as_str(),
         "username": s.user_id().as_str(),
@@ -60,7 +59,7 @@ pub async fn login(
         Some(_) => return Err(DriverError::bad_request("basicAuth needs both username and password")),
     };
     api.login(&device, credentials).await?;
-    Ok(Json(account_of(&api, &device).await?))
+    Ok(Json(account_of(&device).await?))
 }
 
 /// # POST /devices/{deviceId}/logout

@@ -5,7 +5,7 @@ use axum::Json;
 use super::convert;
 use super::error::{DriverError, DriverResult};
 use super::extract::{AppJson, ClaimedDevice, Params};
-use crate::core::{Mxid, NewMessage};
+use crate::core::Mxid;
 
 /// # GET /devices/{deviceId}/rooms/{roomId}/messages
 #[utoipa::path(get, path = "/devices/{deviceId}/rooms/{roomId}/messages", operation_id = "getMessages", tag = "message",
@@ -39,12 +39,7 @@ pub async fn send_message(
     AppJson(msg): AppJson<contract_types::MessageContent>,
 ) -> DriverResult<Json<contract_types::Message>> {
     let session = api.session(&device).await?;
-    let new = NewMessage {
-        body: msg.body,
-        msgtype: msg.msgtype,
-        format: msg.format,
-        formatted_body: msg.formatted_body,
-    };
+    let new = convert::new_message(msg.body, msg.msgtype, msg.format, msg.formatted_body);
     Ok(Json(convert::message(
         &session.messages().send(p.get("roomId")?, new).await?,
     )?))
@@ -66,12 +61,7 @@ pub async fn send_direct_message(
         .to_account
         .as_deref()
         .ok_or_else(|| DriverError::bad_request("toAccount is required"))?;
-    let new = NewMessage {
-        body: msg.body,
-        msgtype: msg.msgtype,
-        format: msg.format,
-        formatted_body: msg.formatted_body,
-    };
+    let new = convert::new_message(msg.body, msg.msgtype, msg.format, msg.formatted_body);
     Ok(Json(convert::message(
         &session.messages().send_direct(&Mxid::parse(to)?, new).await?,
     )?))

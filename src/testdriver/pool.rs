@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use chrono::Utc;
 
-use super::claims::{Claim, Leases};
+use super::claims::Leases;
 use super::config::{ApiConfig, ApiKind, DeviceConfig};
 use super::error::{DriverError, DriverResult};
 use crate::core::{LoginRequest, Mxid, Product, Session, StoreLocation};
@@ -75,10 +75,6 @@ impl Api {
         self.devices
             .get(&id)
             .ok_or_else(|| DriverError::not_found(format!("device {id} does not exist")))
-    }
-
-    pub fn lease(&self, id: i64) -> Option<Claim> {
-        self.leases.lock().expect("lease lock").current(id, Utc::now()).cloned()
     }
 
     /// Extends the caller's lease; fails for devices the caller does not hold.

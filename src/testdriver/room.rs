@@ -3,10 +3,10 @@
 use axum::Json;
 use axum::http::StatusCode;
 
-use super::convert::{self, parse_history, parse_join_rule, wire};
+use super::convert::{self, wire};
 use super::error::{DriverError, DriverResult};
 use super::extract::{AppJson, ClaimedDevice, Params};
-use crate::core::{Mxid, NewRoom, RoomAccess};
+use crate::core::{HistoryVisibility, JoinRule, Mxid, NewRoom, RoomAccess};
 
 /// # GET /devices/{deviceId}/rooms
 #[utoipa::path(get, path = "/devices/{deviceId}/rooms", operation_id = "getRooms", tag = "room",
@@ -50,8 +50,8 @@ pub async fn create_room(
                 RoomAccess::Private
             }
         }),
-        join_rule: join_rule.as_deref().and_then(parse_join_rule),
-        history: history.as_deref().and_then(parse_history),
+        join_rule: join_rule.as_deref().and_then(JoinRule::parse),
+        history: history.as_deref().and_then(HistoryVisibility::parse),
         encrypted: req.is_encrypted,
         invite: req
             .invited_members

@@ -10,10 +10,7 @@ async fn cleaned_up(w: &mut TimWorld, a: String, b: String) {
     for api in [a, b] {
         // The suite sends POST / with an empty body and a JSON content type.
         let url = format!("{}/{api}", w.base);
-        let resp = reqwest::Client::builder()
-            .tls_danger_accept_invalid_certs(true)
-            .build()
-            .unwrap()
+        let resp = TimWorld::http()
             .post(url)
             .header("Content-Type", "application/json")
             .header("Transaction-Id", "@TCID:BDD/cleanup")
@@ -140,10 +137,7 @@ async fn login_unknown(w: &mut TimWorld, id: i64, api: String, status: u16) {
 #[then(expr = "sending malformed JSON to {word}'s login is refused with status {int}")]
 async fn malformed(w: &mut TimWorld, actor: String, status: u16) {
     let a = w.actor(&actor).clone();
-    let resp = reqwest::Client::builder()
-        .tls_danger_accept_invalid_certs(true)
-        .build()
-        .unwrap()
+    let resp = TimWorld::http()
         .post(format!("{}/{}/devices/{}/login", w.base, a.api, a.device_id))
         .header("Content-Type", "application/json")
         .body("{not json")

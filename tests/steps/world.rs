@@ -30,13 +30,17 @@ pub struct TimWorld {
 pub const CLAIMER: &str = "bdd-claimer";
 
 impl TimWorld {
-    pub fn client(&self, api: &str) -> Client {
-        let http = reqwest::Client::builder()
+    /// Plain HTTP client trusting the driver's self-signed development certificate.
+    pub fn http() -> reqwest::Client {
+        reqwest::Client::builder()
             .tls_danger_accept_invalid_certs(true)
             .timeout(Duration::from_secs(60))
             .build()
-            .expect("http client");
-        Client::new_with_client(&format!("{}/{api}", self.base), http)
+            .expect("http client")
+    }
+
+    pub fn client(&self, api: &str) -> Client {
+        Client::new_with_client(&format!("{}/{api}", self.base), Self::http())
     }
 
     pub fn actor(&self, name: &str) -> &Actor {

@@ -109,10 +109,7 @@ impl Messages<'_> {
             }
             DirectRoute::Create => {
                 let plan = direct_chat::plan_chat(self.session.user_id(), to);
-                match rooms.create_planned(&plan).await {
-                    Ok(id) => id,
-                    Err(e) => return Err(e),
-                }
+                rooms.create_planned(&plan).await?
             }
         };
         let room = self.joined_room(room_id.as_str())?;
@@ -141,7 +138,6 @@ impl Messages<'_> {
                 room_id: info.room_id,
                 own_joined: room.state() == RoomState::Joined,
                 peer_membership,
-                marked_direct_with_peer: true,
             });
         }
         Ok(out)

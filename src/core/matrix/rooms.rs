@@ -238,9 +238,9 @@ fn create_request(plan: &RoomPlan) -> CoreResult<create_room::Request> {
     let mut state = vec![
         state_event(
             "m.room.history_visibility",
-            json!({"history_visibility": history_str(plan.history)}),
+            json!({"history_visibility": plan.history.as_str()}),
         )?,
-        state_event("m.room.join_rules", json!({"join_rule": join_rule_str(plan.join_rule)}))?,
+        state_event("m.room.join_rules", json!({"join_rule": plan.join_rule.as_str()}))?,
         state_event(room_policy::TIM_NAME_EVENT, json!({"name": plan.name}))?,
     ];
     if plan.encrypted {
@@ -263,26 +263,6 @@ fn raw<T>(value: serde_json::Value) -> CoreResult<Raw<T>> {
 
 fn state_event<T>(event_type: &str, content: serde_json::Value) -> CoreResult<Raw<T>> {
     raw(json!({"type": event_type, "state_key": "", "content": content}))
-}
-
-fn history_str(h: HistoryVisibility) -> &'static str {
-    match h {
-        HistoryVisibility::Invited => "invited",
-        HistoryVisibility::Joined => "joined",
-        HistoryVisibility::Shared => "shared",
-        HistoryVisibility::WorldReadable => "world_readable",
-    }
-}
-
-fn join_rule_str(j: JoinRule) -> &'static str {
-    match j {
-        JoinRule::Public => "public",
-        JoinRule::Knock => "knock",
-        JoinRule::Invite => "invite",
-        JoinRule::Private => "private",
-        JoinRule::Restricted => "restricted",
-        JoinRule::KnockRestricted => "knock_restricted",
-    }
 }
 
 fn membership(m: &MembershipState) -> Membership {

@@ -3,7 +3,7 @@
 use crate::core::Mxid;
 use crate::core::rules::room_policy::{HistoryVisibility, JoinRule, RoomPlan};
 
-/// What the core knows about one candidate room for a direct chat with a peer.
+/// What the core knows about one room recorded as a direct chat with the peer (`m.direct`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DirectCandidate {
     pub room_id: String,
@@ -11,8 +11,6 @@ pub struct DirectCandidate {
     pub own_joined: bool,
     /// The peer's membership: `Some("join" | "invite" | "leave" | ...)`, `None` if never a member.
     pub peer_membership: Option<String>,
-    /// The room is recorded as a direct chat with this peer (`m.direct` / `is_direct`).
-    pub marked_direct_with_peer: bool,
 }
 
 /// What to do to deliver a direct message.
@@ -28,10 +26,7 @@ pub enum DirectRoute {
 
 /// Picks the existing chat with the peer (reused in both directions), or asks for a new one.
 pub fn route_direct_message(candidates: &[DirectCandidate]) -> DirectRoute {
-    let mut usable: Vec<&DirectCandidate> = candidates
-        .iter()
-        .filter(|c| c.own_joined && c.marked_direct_with_peer)
-        .collect();
+    let mut usable: Vec<&DirectCandidate> = candidates.iter().filter(|c| c.own_joined).collect();
     usable.sort_by_key(|c| match c.peer_membership.as_deref() {
         Some("join") => 0,
         Some("invite") => 1,
@@ -78,7 +73,6 @@ mod tests {
             room_id: id.into(),
             own_joined: true,
             peer_membership: peer.map(String::from),
-            marked_direct_with_peer: true,
         }
     }
 

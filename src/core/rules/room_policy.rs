@@ -44,6 +44,52 @@ pub enum HistoryVisibility {
     WorldReadable,
 }
 
+impl JoinRule {
+    const ALL: [(JoinRule, &'static str); 6] = [
+        (JoinRule::Public, "public"),
+        (JoinRule::Knock, "knock"),
+        (JoinRule::Invite, "invite"),
+        (JoinRule::Private, "private"),
+        (JoinRule::Restricted, "restricted"),
+        (JoinRule::KnockRestricted, "knock_restricted"),
+    ];
+
+    /// The Matrix spelling (also the contract's).
+    pub fn as_str(self) -> &'static str {
+        Self::ALL
+            .iter()
+            .find(|(j, _)| *j == self)
+            .map(|(_, s)| *s)
+            .unwrap_or_default()
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.iter().find(|(_, name)| *name == s).map(|(j, _)| *j)
+    }
+}
+
+impl HistoryVisibility {
+    const ALL: [(HistoryVisibility, &'static str); 4] = [
+        (HistoryVisibility::Invited, "invited"),
+        (HistoryVisibility::Joined, "joined"),
+        (HistoryVisibility::Shared, "shared"),
+        (HistoryVisibility::WorldReadable, "world_readable"),
+    ];
+
+    /// The Matrix spelling (also the contract's).
+    pub fn as_str(self) -> &'static str {
+        Self::ALL
+            .iter()
+            .find(|(h, _)| *h == self)
+            .map(|(_, s)| *s)
+            .unwrap_or_default()
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.iter().find(|(_, name)| *name == s).map(|(h, _)| *h)
+    }
+}
+
 /// What the user asked for; `None` means "the TI-M default".
 #[derive(Clone, Debug, Default)]
 pub struct NewRoom {
@@ -225,6 +271,17 @@ mod tests {
             ..named("r")
         };
         assert!(matches!(plan_room(Product::Pro, req), Err(CoreError::Forbidden(_))));
+    }
+
+    #[test]
+    fn spellings_round_trip() {
+        for (j, name) in JoinRule::ALL {
+            assert_eq!((j.as_str(), JoinRule::parse(name)), (name, Some(j)));
+        }
+        for (h, name) in HistoryVisibility::ALL {
+            assert_eq!((h.as_str(), HistoryVisibility::parse(name)), (name, Some(h)));
+        }
+        assert_eq!(JoinRule::parse("nonsense"), None);
     }
 
     #[test]
