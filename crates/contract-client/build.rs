@@ -1,6 +1,6 @@
 //! Generates the contract client with progenitor from the patched contract.
 fn main() {
-    println!("cargo:rerun-if-changed={}", contract::SPEC);
+    println!("cargo:rerun-if-changed={}", contract::spec_path().display());
     let spec: openapiv3::OpenAPI =
         serde_json::from_value(contract::load_patched()).expect("patched contract is OpenAPI 3.0");
     let mut settings = progenitor::GenerationSettings::default();

@@ -3,7 +3,7 @@ use serde_json::Value;
 use std::collections::BTreeMap;
 
 fn main() {
-    println!("cargo:rerun-if-changed={}", contract::SPEC);
+    println!("cargo:rerun-if-changed={}", contract::spec_path().display());
     let spec = contract::load_patched();
     let mut defs = BTreeMap::new();
     for (name, schema) in spec["components"]["schemas"].as_object().expect("schemas") {

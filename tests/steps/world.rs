@@ -122,9 +122,10 @@ where
 
 /// Starts the driver of `config/driver-bdd.toml` on a random port; returns its base URL.
 pub async fn start_driver() -> String {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("config/driver-bdd.toml");
-    let mut config = tim_client::testdriver::DriverConfig::load(&path).expect("bdd driver config");
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    // Run-time, not env!(): the test binary may be reused from a checkout at another path.
+    let root = std::path::PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("run by cargo"));
+    let mut config =
+        tim_client::testdriver::DriverConfig::load(&root.join("config/driver-bdd.toml")).expect("bdd driver config");
     config.server.state_dir = root.join(&config.server.state_dir);
     config.server.tls_cert = root.join(".state/bdd-certs/server.crt");
     config.server.tls_key = root.join(".state/bdd-certs/server.key");

@@ -5,14 +5,30 @@
 //! generated from one and the same patched document. Each patch names the generator failure or
 //! contract/suite contradiction it resolves.
 
+use std::path::PathBuf;
+
 use serde_json::{Map, Value, json};
 
-/// Path of the unmodified contract, for `cargo:rerun-if-changed`.
-pub const SPEC: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../api/TiMessengerTestTreiber.yaml");
+/// Path of the unmodified contract, found from the `CARGO_MANIFEST_DIR` of the running build
+/// script or test. Resolved at run time on purpose: cargo reuses this crate's artifact when the
+/// checkout moves (CI clones into fresh directories), so a compile-time path would go stale.
+pub fn spec_path() -> PathBuf {
+    let mut dir = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("run by cargo"));
+    loop {
+        let candidate = dir.join("api/TiMessengerTestTreiber.yaml");
+        if candidate.exists() {
+            return candidate;
+        }
+        assert!(
+            dir.pop(),
+            "api/TiMessengerTestTreiber.yaml not found above CARGO_MANIFEST_DIR"
+        );
+    }
+}
 
 /// The contract as JSON, exactly as gematik publishes it.
 pub fn load_raw() -> Value {
-    let text = std::fs::read_to_string(SPEC).expect("api/TiMessengerTestTreiber.yaml is readable");
+    let text = std::fs::read_to_string(spec_path()).expect("api/TiMessengerTestTreiber.yaml is readable");
     serde_yaml::from_str(&text).expect("the contract is valid YAML")
 }
 
