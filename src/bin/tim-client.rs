@@ -117,7 +117,7 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         ["send", room, msg] => println!("{}", session.messages().send(room, text(msg)).await?.message_id),
         ["read", room] => {
             for m in session.messages().list(room).await? {
-                println!("{}\t{}\t{}", m.message_id, m.author, m.body);
+                println!("{}\t{}\t{}", m.message_id, m.author, m.content.body);
             }
         }
         ["dm", user, msg] => println!(

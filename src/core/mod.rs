@@ -21,7 +21,9 @@ pub mod rules;
 
 pub use error::{CoreError, CoreResult};
 pub use ids::Mxid;
-pub use matrix::messages::{Message, Messages, NewMessage};
+pub use matrix::media::{Media, MediaFile};
+pub use matrix::messages::{DELETED_PLACEHOLDER, Message, Messages, NewMessage};
 pub use matrix::rooms::{Member, Membership, RoomInfo, Rooms};
 pub use matrix::session::{LoginRequest, Session, StoreLocation};
 pub use rules::room_policy::{HistoryVisibility, JoinRule, NewRoom, Product, RoomAccess};
+pub use rules::timeline::{Attachment, EncryptedFile, MessageBody};

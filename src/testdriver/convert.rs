@@ -34,18 +34,36 @@ pub fn room(r: &RoomInfo) -> Result<contract_types::Room, DriverError> {
 }
 
 pub fn message(m: &Message) -> Result<contract_types::Message, DriverError> {
-    let ts = chrono::DateTime::from_timestamp_millis(m.timestamp_ms as i64).unwrap_or_default();
+    let time = |ms: u64| {
+        chrono::DateTime::from_timestamp_millis(ms as i64)
+            .unwrap_or_default()
+            .to_rfc3339()
+    };
+    let c = &m.content;
+    let a = c.attachment.as_ref();
     dto(json!({
         "messageId": m.message_id,
         "event_id": m.event_id,
         "type": "m.room.message",
         "room_id": m.room_id,
         "author": m.author,
-        "body": m.body,
-        "msgtype": m.msgtype,
-        "format": m.format,
-        "formatted_body": m.formatted_body,
-        "timestamp": ts.to_rfc3339(),
+        "body": c.body,
+        "msgtype": c.msgtype,
+        "format": c.format,
+        "formatted_body": c.formatted_body,
+        "geo_uri": c.geo_uri,
+        "fileId": a.map(|a| a.file_id.clone()),
+        "filename": a.and_then(|a| a.filename.clone()),
+        "info": a.map(|a| json!({"mimetype": a.mimetype, "size": a.size})),
+        "file": a.and_then(|a| a.encrypted.as_ref()).map(|f| json!({
+            "url": f.url,
+            "key": {"alg": f.key_alg, "ext": f.key_ext, "k": f.key_k, "key_ops": f.key_ops, "kty": f.key_kty},
+            "iv": f.iv,
+            "hashes": {"sha256": f.sha256},
+            "v": f.v,
+        })),
+        "timestamp": time(m.timestamp_ms),
+        "lastUpdated": time(m.edited_ms.unwrap_or(m.timestamp_ms)),
         "origin_server_ts": m.timestamp_ms,
     }))
 }
@@ -65,17 +83,23 @@ pub fn wire<T: serde::Serialize>(v: &T) -> Option<String> {
     serde_json::to_value(v).ok()?.as_str().map(String::from)
 }
 
-/// The message part shared by `MessageContent` and `DirectMessage`.
-pub fn new_message(
-    body: String,
-    msgtype: String,
-    format: Option<String>,
-    formatted_body: Option<String>,
-) -> NewMessage {
-    NewMessage {
-        body,
-        msgtype,
-        format,
-        formatted_body,
-    }
+/// `MessageContent` and `DirectMessage` (which flattens it) carry the same message fields.
+macro_rules! new_message_from {
+    ($($t:ty),*) => {$(
+        impl From<$t> for NewMessage {
+            fn from(m: $t) -> Self {
+                NewMessage {
+                    body: m.body,
+                    msgtype: m.msgtype,
+                    format: m.format,
+                    formatted_body: m.formatted_body,
+                    geo_uri: m.geo_uri,
+                    file_id: m.file_id,
+                    mimetype: m.info.and_then(|i| i.mimetype),
+                    filename: m.filename,
+                }
+            }
+        }
+    )*};
 }
+new_message_from!(contract_types::MessageContent, contract_types::DirectMessage);

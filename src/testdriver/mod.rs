@@ -23,6 +23,7 @@ mod convert;
 mod devices;
 mod info;
 mod login_logout;
+mod media;
 mod message;
 mod room;
 

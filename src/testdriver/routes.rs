@@ -9,7 +9,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::pool::Api;
-use super::{account, devices, info, login_logout, message, room};
+use super::{account, devices, info, login_logout, media, message, room};
 
 #[derive(OpenApi)]
 #[openapi(info(title = "TI-Messenger Testtreiber API", version = "2.3.0"))]
@@ -31,13 +31,24 @@ pub fn documented() -> OpenApiRouter<Arc<Api>> {
         .routes(routes!(room::join_room))
         .routes(routes!(room::leave_room))
         .routes(routes!(message::get_messages, message::send_message))
+        .routes(routes!(
+            message::get_message,
+            message::edit_message,
+            message::delete_message
+        ))
+        .routes(routes!(message::delete_message_via_replace))
         .routes(routes!(message::send_direct_message))
+        .routes(routes!(media::post_media_file))
+        .routes(routes!(media::get_media_file))
+        .routes(routes!(media::get_authenticated_media_file))
 }
 
 /// The axum router of one API, with its state.
 pub fn api_router(api: Arc<Api>) -> Router {
     let (router, _) = documented().split_for_parts();
-    router.with_state(api)
+    router
+        .layer(axum::extract::DefaultBodyLimit::max(media::MAX_UPLOAD_BYTES))
+        .with_state(api)
 }
 
 /// The OpenAPI document of one API (what `/docs` shows and the conformance test checks).

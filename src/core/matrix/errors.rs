@@ -9,6 +9,13 @@ pub(crate) fn from_sdk(e: matrix_sdk::Error) -> CoreError {
     }
 }
 
+pub(crate) fn from_http(e: matrix_sdk::HttpError) -> CoreError {
+    match e.as_client_api_error() {
+        Some(api) => from_status(api.status_code.as_u16(), &e.to_string()),
+        None => CoreError::Internal(e.to_string()),
+    }
+}
+
 fn from_status(status: u16, text: &str) -> CoreError {
     match status {
         401 => CoreError::Unauthorized(text.to_string()),

@@ -1,41 +1,52 @@
-//! Messages of a room: send, list (decrypted, from the local event cache), direct messages.
+//! Messages of a room: send (any msgtype, attachments encrypted), list (decrypted, from the
+//! local event cache, edits and deletions applied), edit, delete, direct messages.
+
+use std::time::Duration;
 
 use matrix_sdk::RoomState;
-use matrix_sdk::deserialized_responses::TimelineEvent;
 use matrix_sdk::room::Room;
-use matrix_sdk::ruma::events::room::message::{MessageType, RoomMessageEventContent};
-use matrix_sdk::ruma::events::{AnySyncMessageLikeEvent, AnySyncTimelineEvent, SyncMessageLikeEvent};
 use matrix_sdk::ruma::{OwnedRoomId, RoomId};
-use serde_json::json;
+use serde_json::Value;
 
 use super::errors::from_sdk;
+use super::events::{content_json, edit_json, timeline_event};
 use super::rooms::{Membership, describe};
 use crate::core::rules::direct_chat::{self, DirectCandidate, DirectRoute};
+use crate::core::rules::timeline::{self, MessageBody};
 use crate::core::{CoreError, CoreResult, Mxid, Session};
 
-/// What the user wants to send. `msgtype` is the Matrix msgtype (`m.text`, `m.notice`, ...).
+/// What the user wants to send. An attachment refers to an upload staged with
+/// [`crate::core::Media::stage`] by its `file_id`.
 #[derive(Clone, Debug, Default)]
 pub struct NewMessage {
     pub body: String,
     pub msgtype: String,
     pub format: Option<String>,
     pub formatted_body: Option<String>,
+    pub geo_uri: Option<String>,
+    pub file_id: Option<String>,
+    pub mimetype: Option<String>,
+    pub filename: Option<String>,
 }
 
-/// A message as the product lists it. `message_id` stays stable for the message's lifetime.
+/// A message as the product lists it. `message_id` is the original event's id for the
+/// message's whole life, edits included.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Message {
     pub message_id: String,
+    /// The event carrying the current content (the edit event after an edit).
     pub event_id: String,
     pub room_id: String,
     pub author: String,
-    pub body: String,
-    pub msgtype: String,
-    pub format: Option<String>,
-    pub formatted_body: Option<String>,
-    /// Milliseconds since the epoch (origin_server_ts).
+    /// Milliseconds since the epoch of the original.
     pub timestamp_ms: u64,
+    /// Milliseconds since the epoch of the newest edit.
+    pub edited_ms: Option<u64>,
+    pub content: MessageBody,
 }
+
+/// Shown instead of a message deleted by replacement (the original text is gone).
+pub const DELETED_PLACEHOLDER: &str = "Diese Nachricht wurde gelöscht.";
 
 /// The messages of a session.
 pub struct Messages<'a> {
@@ -48,8 +59,10 @@ impl Session {
     }
 }
 
-/// How many events a read back-paginates at most when the cache has a gap at its start.
+/// How many events a read back-paginates at most when the cache holds fewer.
 const BACKFILL_EVENTS: u16 = 200;
+/// Sends are retried on transient (non-4xx) failures.
+const SEND_ATTEMPTS: u32 = 3;
 
 impl Messages<'_> {
     /// Sends into a joined room (encrypted if the room is). Returns the message as sent.
@@ -59,23 +72,50 @@ impl Messages<'_> {
     }
 
     async fn send_into(&self, room: &Room, msg: NewMessage) -> CoreResult<Message> {
-        let content = content_of(&msg)?;
-        let response = room.send(content).await.map_err(from_sdk)?;
+        let content = self.body_for(room, msg).await?;
+        let event_id = send_with_retry(room, content_json(&content)).await?;
         Ok(Message {
-            message_id: response.response.event_id.to_string(),
-            event_id: response.response.event_id.to_string(),
+            message_id: event_id.clone(),
+            event_id,
             room_id: room.room_id().to_string(),
             author: self.session.user_id().to_string(),
-            body: msg.body,
-            msgtype: msg.msgtype,
-            format: msg.format,
-            formatted_body: msg.formatted_body,
             timestamp_ms: now_ms(),
+            edited_ms: None,
+            content,
         })
     }
 
-    /// All readable messages of a room in chronological order. Undecryptable events, state
-    /// and other event types are left out, so every entry has a body and an author.
+    /// Turns a request into wire content; a staged upload is uploaded now, encrypted when
+    /// the room is encrypted.
+    async fn body_for(&self, room: &Room, msg: NewMessage) -> CoreResult<MessageBody> {
+        if msg.msgtype.is_empty() {
+            return Err(CoreError::InvalidInput("a message needs a msgtype".into()));
+        }
+        if msg.msgtype == "m.location" && msg.geo_uri.is_none() {
+            return Err(CoreError::InvalidInput("m.location needs a geo_uri".into()));
+        }
+        let attachment = match &msg.file_id {
+            Some(id) => Some(
+                self.session
+                    .media()
+                    .upload_for(room, id, msg.mimetype.clone(), msg.filename.clone())
+                    .await?,
+            ),
+            None => None,
+        };
+        Ok(MessageBody {
+            body: msg.body,
+            msgtype: msg.msgtype,
+            format: msg.format.filter(|_| msg.formatted_body.is_some()),
+            formatted_body: msg.formatted_body,
+            geo_uri: msg.geo_uri,
+            attachment,
+        })
+    }
+
+    /// All readable messages of a room in chronological order, with edits applied and deleted
+    /// ones left out. Undecryptable events and other event types are not listed, so every
+    /// entry has a body and an author.
     pub async fn list(&self, room_id: &str) -> CoreResult<Vec<Message>> {
         let room = self.known_room(room_id)?;
         let (cache, _drop_handles) = room.event_cache().await.map_err(CoreError::internal)?;
@@ -86,8 +126,111 @@ impl Messages<'_> {
                 Err(e) => tracing::debug!(error = %e, "back-pagination not possible"),
             }
         }
+        let timeline: Vec<_> = events
+            .iter()
+            .filter_map(|e| serde_json::from_str::<Value>(e.raw().json().get()).ok())
+            .filter_map(|e| timeline_event(&e))
+            .collect();
         let room_id = room.room_id().to_string();
-        Ok(events.iter().filter_map(|e| message_of(&room_id, e)).collect())
+        let messages: Vec<Message> = timeline::visible_messages(&timeline)
+            .into_iter()
+            .map(|v| Message {
+                event_id: v.message_id.clone(),
+                message_id: v.message_id,
+                room_id: room_id.clone(),
+                author: v.sender,
+                timestamp_ms: v.ts,
+                edited_ms: v.edited_ts,
+                content: v.content,
+            })
+            .collect();
+        self.session
+            .media()
+            .remember(messages.iter().filter_map(|m| m.content.attachment.as_ref()));
+        Ok(messages)
+    }
+
+    pub async fn get(&self, room_id: &str, message_id: &str) -> CoreResult<Message> {
+        self.list(room_id)
+            .await?
+            .into_iter()
+            .find(|m| m.message_id == message_id)
+            .ok_or_else(|| CoreError::NotFound(format!("message {message_id} is not in room {room_id}")))
+    }
+
+    /// Replaces the text of an own message (`m.replace`); the list keeps the message's id.
+    pub async fn edit(&self, room_id: &str, message_id: &str, msg: NewMessage) -> CoreResult<Message> {
+        let room = self.joined_room(room_id)?;
+        let original = self.own_message(room_id, message_id).await?;
+        let content = self.body_for(&room, msg).await?;
+        let event_id = send_with_retry(&room, edit_json(&original.message_id, &content)).await?;
+        Ok(Message {
+            event_id,
+            edited_ms: Some(now_ms()),
+            content,
+            ..original
+        })
+    }
+
+    /// Deletes a message by redaction, together with all its edits (A_28355).
+    pub async fn delete(&self, room_id: &str, message_id: &str) -> CoreResult<()> {
+        let room = self.joined_room(room_id)?;
+        let original = self.find_message(room_id, message_id).await?;
+        for edit in self.edit_ids(&room, &original.message_id).await? {
+            room.redact(&parse_event(&edit)?, None, None)
+                .await
+                .map_err(super::errors::from_http)?;
+        }
+        room.redact(&parse_event(&original.message_id)?, None, None)
+            .await
+            .map_err(super::errors::from_http)?;
+        self.await_gone(room_id, message_id).await;
+        Ok(())
+    }
+
+    /// Deletes by replacing the content with a placeholder: the text is gone for everyone.
+    pub async fn delete_via_replace(&self, room_id: &str, message_id: &str) -> CoreResult<()> {
+        let placeholder = NewMessage {
+            body: DELETED_PLACEHOLDER.into(),
+            msgtype: "m.text".into(),
+            ..Default::default()
+        };
+        self.edit(room_id, message_id, placeholder).await.map(|_| ())
+    }
+
+    async fn edit_ids(&self, room: &Room, original: &str) -> CoreResult<Vec<String>> {
+        let (cache, _drop_handles) = room.event_cache().await.map_err(CoreError::internal)?;
+        let events = cache.events().await.map_err(CoreError::internal)?;
+        Ok(events
+            .iter()
+            .filter_map(|e| serde_json::from_str::<Value>(e.raw().json().get()).ok())
+            .filter_map(|e| match timeline_event(&e) {
+                Some(timeline::TimelineEvent::Edit { event_id, target, .. }) if target == original => Some(event_id),
+                _ => None,
+            })
+            .collect())
+    }
+
+    async fn find_message(&self, room_id: &str, message_id: &str) -> CoreResult<Message> {
+        self.get(room_id, message_id).await
+    }
+
+    async fn own_message(&self, room_id: &str, message_id: &str) -> CoreResult<Message> {
+        let m = self.find_message(room_id, message_id).await?;
+        if m.author != self.session.user_id().as_str() {
+            return Err(CoreError::Forbidden("only the author may edit a message".into()));
+        }
+        Ok(m)
+    }
+
+    /// Waits until the redaction came back through sync, so the next list agrees.
+    async fn await_gone(&self, room_id: &str, message_id: &str) {
+        for _ in 0..40 {
+            match self.list(room_id).await {
+                Ok(list) if list.iter().all(|m| m.message_id != message_id) => return,
+                _ => tokio::time::sleep(Duration::from_millis(100)).await,
+            }
+        }
     }
 
     /// Sends a direct message: reuses the chat with `to` (in both directions), re-invites a
@@ -108,8 +251,9 @@ impl Messages<'_> {
                 id
             }
             DirectRoute::Create => {
-                let plan = direct_chat::plan_chat(self.session.user_id(), to);
-                rooms.create_planned(&plan).await?
+                rooms
+                    .create_planned(&direct_chat::plan_chat(self.session.user_id(), to))
+                    .await?
             }
         };
         let room = self.joined_room(room_id.as_str())?;
@@ -119,8 +263,7 @@ impl Messages<'_> {
     async fn direct_candidates(&self, peer: &Mxid) -> CoreResult<Vec<DirectCandidate>> {
         let mut out = Vec::new();
         for room in self.session.client().rooms() {
-            let marked = room.direct_targets().iter().any(|t| t.as_str() == peer.as_str());
-            if !marked {
+            if !room.direct_targets().iter().any(|t| t.as_str() == peer.as_str()) {
                 continue;
             }
             let info = describe(&room).await?;
@@ -159,52 +302,33 @@ impl Messages<'_> {
     }
 }
 
+/// Sends once, retrying transient failures; a refusal (4xx) is final at once.
+async fn send_with_retry(room: &Room, content: Value) -> CoreResult<String> {
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        match room.send_raw("m.room.message", content.clone()).await {
+            Ok(r) => return Ok(r.response.event_id.to_string()),
+            Err(e) => {
+                let err = from_sdk(e);
+                let transient = matches!(err, CoreError::Internal(_))
+                    || matches!(err, CoreError::Homeserver { status, .. } if status >= 500 || status == 429);
+                if !transient || attempt >= SEND_ATTEMPTS {
+                    return Err(err);
+                }
+                tracing::warn!(attempt, error = %err, "send failed, retrying");
+                tokio::time::sleep(Duration::from_millis(500 * u64::from(attempt))).await;
+            }
+        }
+    }
+}
+
 fn parse(room_id: &str) -> CoreResult<OwnedRoomId> {
     RoomId::parse(room_id).map_err(|_| CoreError::NotFound(format!("'{room_id}' is not a room id")))
 }
 
-fn content_of(msg: &NewMessage) -> CoreResult<RoomMessageEventContent> {
-    if msg.body.is_empty() && msg.formatted_body.is_none() {
-        return Err(CoreError::InvalidInput("a message needs a body".into()));
-    }
-    let mut content = json!({"msgtype": msg.msgtype, "body": msg.body});
-    if let (Some(format), Some(formatted)) = (&msg.format, &msg.formatted_body) {
-        content["format"] = json!(format);
-        content["formatted_body"] = json!(formatted);
-    }
-    serde_json::from_value(content).map_err(|e| CoreError::InvalidInput(format!("message content: {e}")))
-}
-
-fn message_of(room_id: &str, event: &TimelineEvent) -> Option<Message> {
-    let AnySyncTimelineEvent::MessageLike(AnySyncMessageLikeEvent::RoomMessage(SyncMessageLikeEvent::Original(ev))) =
-        event.raw().deserialize().ok()?
-    else {
-        return None;
-    };
-    let (format, formatted_body) = match &ev.content.msgtype {
-        MessageType::Text(t) => formatted(t.formatted.as_ref()),
-        MessageType::Notice(t) => formatted(t.formatted.as_ref()),
-        MessageType::Emote(t) => formatted(t.formatted.as_ref()),
-        _ => (None, None),
-    };
-    Some(Message {
-        message_id: ev.event_id.to_string(),
-        event_id: ev.event_id.to_string(),
-        room_id: room_id.to_string(),
-        author: ev.sender.to_string(),
-        body: ev.content.body().to_string(),
-        msgtype: ev.content.msgtype().to_string(),
-        format,
-        formatted_body,
-        timestamp_ms: u64::from(ev.origin_server_ts.0),
-    })
-}
-
-fn formatted(f: Option<&matrix_sdk::ruma::events::room::message::FormattedBody>) -> (Option<String>, Option<String>) {
-    match f {
-        Some(f) => (Some(f.format.as_str().to_string()), Some(f.body.clone())),
-        None => (None, None),
-    }
+fn parse_event(id: &str) -> CoreResult<matrix_sdk::ruma::OwnedEventId> {
+    matrix_sdk::ruma::EventId::parse(id).map_err(|_| CoreError::NotFound(format!("'{id}' is not a message id")))
 }
 
 fn now_ms() -> u64 {

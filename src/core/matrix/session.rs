@@ -65,6 +65,7 @@ struct Inner {
     product: Product,
     display_name: String,
     sync_task: Mutex<Option<JoinHandle<()>>>,
+    media: std::sync::Mutex<super::media::MediaIndex>,
 }
 
 impl std::fmt::Debug for Session {
@@ -126,6 +127,7 @@ impl Session {
                 product: req.product,
                 display_name,
                 sync_task: Mutex::new(None),
+                media: Default::default(),
             }),
         };
         session.start_sync().await;
@@ -182,6 +184,10 @@ impl Session {
 
     pub(crate) fn client(&self) -> &Client {
         &self.inner.client
+    }
+
+    pub(crate) fn media_index(&self) -> std::sync::MutexGuard<'_, super::media::MediaIndex> {
+        self.inner.media.lock().expect("media index lock")
     }
 }
 

@@ -2,3 +2,4 @@
 
 pub mod direct_chat;
 pub mod room_policy;
+pub mod timeline;
