@@ -1,6 +1,6 @@
 //! Steps about rooms: create, invite, join, leave, forget, list.
 
-use cucumber::{then, when};
+use cucumber::{given, then, when};
 use serde_json::{Value, json};
 
 use super::world::{TimWorld, body, json, poll};
@@ -25,6 +25,7 @@ fn membership_of(room: &Value, mxid: &str) -> Option<String> {
         .map(String::from)
 }
 
+#[given(expr = "{word} creates the room {string}")]
 #[when(expr = "{word} creates the room {string}")]
 async fn creates_room(w: &mut TimWorld, actor: String, label: String) {
     let name = w.unique(&label);
@@ -73,6 +74,7 @@ async fn tim_defaults(w: &mut TimWorld, label: String, actor: String) {
     }
 }
 
+#[given(expr = "{word} invites {word} into the room {string}")]
 #[when(expr = "{word} invites {word} into the room {string}")]
 async fn invites(w: &mut TimWorld, actor: String, invitee: String, label: String) {
     let (client, id) = w.actor_client(&actor);
@@ -112,6 +114,7 @@ async fn join(w: &TimWorld, actor: &str, room_id: String) {
     assert_eq!(membership_of(&room, &mxid).as_deref(), Some("join"), "{room}");
 }
 
+#[given(expr = "{word} joins the room {string}")]
 #[when(expr = "{word} joins the room {string}")]
 async fn joins(w: &mut TimWorld, actor: String, label: String) {
     join(w, &actor, w.room_id(&label)).await;

@@ -74,6 +74,7 @@ impl Messages<'_> {
     async fn send_into(&self, room: &Room, msg: NewMessage) -> CoreResult<Message> {
         let content = self.body_for(room, msg).await?;
         let event_id = send_with_retry(room, content_json(&content)).await?;
+        self.await_listed(room, &event_id).await;
         Ok(Message {
             message_id: event_id.clone(),
             event_id,
@@ -164,6 +165,7 @@ impl Messages<'_> {
         let original = self.own_message(room_id, message_id).await?;
         let content = self.body_for(&room, msg).await?;
         let event_id = send_with_retry(&room, edit_json(&original.message_id, &content)).await?;
+        self.await_listed(&room, &event_id).await;
         Ok(Message {
             event_id,
             edited_ms: Some(now_ms()),
@@ -221,6 +223,20 @@ impl Messages<'_> {
             return Err(CoreError::Forbidden("only the author may edit a message".into()));
         }
         Ok(m)
+    }
+
+    /// Waits until an own event came back through sync into the event cache, so the next
+    /// list (the suite edits "the newest own message" right after sending) already has it.
+    async fn await_listed(&self, room: &Room, event_id: &str) {
+        let Ok(id) = parse_event(event_id) else { return };
+        let Ok((cache, _drop_handles)) = room.event_cache().await else { return };
+        for _ in 0..160 {
+            if matches!(cache.find_event(&id).await, Ok(Some(_))) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        tracing::warn!(event = event_id, "own event not yet echoed by sync");
     }
 
     /// Waits until the redaction came back through sync, so the next list agrees.
