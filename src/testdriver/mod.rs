@@ -22,10 +22,12 @@ mod account;
 mod convert;
 mod devices;
 mod info;
+mod key_exchange;
 mod login_logout;
 mod media;
 mod message;
 mod room;
+mod search;
 
 pub use config::DriverConfig;
 pub use serve::Driver;

@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 use super::convert::{self, wire};
 use super::error::{DriverError, DriverResult};
 use super::extract::{AppJson, ClaimedDevice, Params};
-use crate::core::{HistoryVisibility, JoinRule, Mxid, NewRoom, RoomAccess};
+use crate::core::{HistoryVisibility, JoinRule, Mxid, NewRoom, RoomAccess, RoomSettings};
 
 /// # GET /devices/{deviceId}/rooms
 #[utoipa::path(get, path = "/devices/{deviceId}/rooms", operation_id = "getRooms", tag = "room",
@@ -144,4 +144,57 @@ pub async fn leave_room(
 ) -> DriverResult<Json<contract_types::Room>> {
     let session = api.session(&device).await?;
     Ok(Json(convert::room(&session.rooms().leave(p.get("roomId")?).await?)?))
+}
+
+/// # PUT /devices/{deviceId}/rooms/{roomId}
+///
+/// The suite sends the whole Room as it last saw it with one property changed; only changed
+/// settings are applied (members, id and version are ignored).
+#[utoipa::path(put, path = "/devices/{deviceId}/rooms/{roomId}", operation_id = "updateRoom", tag = "room",
+    params(("deviceId" = i64, Path, description = "ID of the device that will be used."),
+           ("Transaction-Id" = Option<String>, Header, description = "Transaction id of the test case"),
+           ("roomId" = String, Path, description = "ID of the room")),
+    request_body(content = contract_types::Room, content_type = "application/json"),
+    responses((status = 200, body = contract_types::Room), (status = 400, body = contract_types::Error),
+              (status = 403, body = contract_types::Error), (status = 404, body = contract_types::Error)))]
+pub async fn update_room(
+    ClaimedDevice { api, device }: ClaimedDevice,
+    p: Params,
+    AppJson(req): AppJson<contract_types::Room>,
+) -> DriverResult<Json<contract_types::Room>> {
+    let session = api.session(&device).await?;
+    let wanted = RoomSettings {
+        name: Some(req.name),
+        topic: req.theme,
+        access: req.room_access.as_ref().and_then(wire).map(|a| if a == "public" { RoomAccess::Public } else { RoomAccess::Private }),
+        join_rule: req.join_rule.as_ref().and_then(wire).as_deref().and_then(JoinRule::parse),
+        history: req.history_visibility.as_ref().and_then(wire).as_deref().and_then(HistoryVisibility::parse),
+        encrypted: req.is_encrypted,
+    };
+    Ok(Json(convert::room(&session.rooms().update(p.get("roomId")?, wanted).await?)?))
+}
+
+/// # GET /devices/{deviceId}/rooms/{roomId}/state
+#[utoipa::path(get, path = "/devices/{deviceId}/rooms/{roomId}/state", operation_id = "getStateEvents", tag = "room",
+    params(("deviceId" = i64, Path, description = "ID of the device that will be used."),
+           ("Transaction-Id" = Option<String>, Header, description = "Transaction id of the test case"),
+           ("roomId" = String, Path, description = "ID of the room")),
+    responses((status = 200, body = Vec<contract_types::RoomState>), (status = 403, body = contract_types::Error),
+              (status = 404, body = contract_types::Error)))]
+pub async fn get_state_events(
+    ClaimedDevice { api, device }: ClaimedDevice,
+    p: Params,
+) -> DriverResult<Json<Vec<contract_types::RoomState>>> {
+    let session = api.session(&device).await?;
+    let events = session.rooms().state_events(p.get("roomId")?).await?;
+    let states = events
+        .iter()
+        .map(|e| {
+            convert::dto(serde_json::json!({
+                "type": e.event_type, "stateKey": e.state_key, "roomId": e.room_id,
+                "eventId": e.event_id, "sender": e.sender, "content": e.content,
+            }))
+        })
+        .collect::<DriverResult<_>>()?;
+    Ok(Json(states))
 }

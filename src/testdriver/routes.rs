@@ -9,7 +9,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::pool::Api;
-use super::{account, devices, info, login_logout, media, message, room};
+use super::{account, devices, info, key_exchange, login_logout, media, message, room, search};
 
 #[derive(OpenApi)]
 #[openapi(info(title = "TI-Messenger Testtreiber API", version = "2.3.0"))]
@@ -26,7 +26,10 @@ pub fn documented() -> OpenApiRouter<Arc<Api>> {
         .routes(routes!(login_logout::logout))
         .routes(routes!(account::read_account))
         .routes(routes!(room::get_rooms, room::create_room))
-        .routes(routes!(room::get_room_settings, room::forget_room))
+        .routes(routes!(room::get_room_settings, room::update_room, room::forget_room))
+        .routes(routes!(room::get_state_events))
+        .routes(routes!(search::search_on_homeserver))
+        .routes(routes!(key_exchange::key_export, key_exchange::key_import))
         .routes(routes!(room::invite_into_room))
         .routes(routes!(room::join_room))
         .routes(routes!(room::leave_room))

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use matrix_sdk::RoomState;
 use matrix_sdk::room::Room;
+use matrix_sdk::ruma::api::client::message::get_message_events::v3 as get_message_events;
 use matrix_sdk::ruma::{OwnedRoomId, RoomId};
 use serde_json::Value;
 
@@ -118,7 +119,9 @@ impl Messages<'_> {
     /// ones left out. Undecryptable events and other event types are not listed, so every
     /// entry has a body and an author.
     pub async fn list(&self, room_id: &str) -> CoreResult<Vec<Message>> {
-        let room = self.known_room(room_id)?;
+        let Some(room) = self.session.client().get_room(&parse(room_id)?) else {
+            return self.read_without_membership(room_id).await;
+        };
         let (cache, _drop_handles) = room.event_cache().await.map_err(CoreError::internal)?;
         let mut events = cache.events().await.map_err(CoreError::internal)?;
         if events.len() < usize::from(BACKFILL_EVENTS) {
@@ -132,23 +135,27 @@ impl Messages<'_> {
             .filter_map(|e| serde_json::from_str::<Value>(e.raw().json().get()).ok())
             .filter_map(|e| timeline_event(&e))
             .collect();
-        let room_id = room.room_id().to_string();
-        let messages: Vec<Message> = timeline::visible_messages(&timeline)
-            .into_iter()
-            .map(|v| Message {
-                event_id: v.message_id.clone(),
-                message_id: v.message_id,
-                room_id: room_id.clone(),
-                author: v.sender,
-                timestamp_ms: v.ts,
-                edited_ms: v.edited_ts,
-                content: v.content,
-            })
-            .collect();
+        let messages = to_messages(room.room_id().as_str(), &timeline);
         self.session
             .media()
             .remember(messages.iter().filter_map(|m| m.content.attachment.as_ref()));
         Ok(messages)
+    }
+
+    /// A room the account is not in: readable only if its history is `world_readable`
+    /// (the homeserver answers 403 otherwise, which surfaces as `Forbidden`).
+    async fn read_without_membership(&self, room_id: &str) -> CoreResult<Vec<Message>> {
+        let mut request = get_message_events::Request::backward(parse(room_id)?);
+        request.limit = 100u32.into();
+        let response = self.session.client().send(request).await.map_err(super::errors::from_http)?;
+        let mut timeline: Vec<_> = response
+            .chunk
+            .iter()
+            .filter_map(|raw| serde_json::from_str::<Value>(raw.json().get()).ok())
+            .filter_map(|e| timeline_event(&e))
+            .collect();
+        timeline.reverse();
+        Ok(to_messages(room_id, &timeline))
     }
 
     pub async fn get(&self, room_id: &str, message_id: &str) -> CoreResult<Message> {
@@ -337,6 +344,21 @@ async fn send_with_retry(room: &Room, content: Value) -> CoreResult<String> {
             }
         }
     }
+}
+
+fn to_messages(room_id: &str, timeline: &[timeline::TimelineEvent]) -> Vec<Message> {
+    timeline::visible_messages(timeline)
+        .into_iter()
+        .map(|v| Message {
+            event_id: v.message_id.clone(),
+            message_id: v.message_id,
+            room_id: room_id.to_string(),
+            author: v.sender,
+            timestamp_ms: v.ts,
+            edited_ms: v.edited_ts,
+            content: v.content,
+        })
+        .collect()
 }
 
 fn parse(room_id: &str) -> CoreResult<OwnedRoomId> {

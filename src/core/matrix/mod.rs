@@ -1,9 +1,11 @@
 //! The I/O edge of the core: everything that talks to matrix-sdk lives below this module.
 
+pub mod keys;
 pub mod media;
 pub mod messages;
 pub mod rooms;
 pub mod session;
+pub mod users;
 
 mod errors;
 mod events;

@@ -3,6 +3,7 @@
 
 use matrix_sdk::room::Room;
 use matrix_sdk::ruma::api::client::room::{Visibility, create_room::v3 as create_room};
+use matrix_sdk::ruma::api::client::state::get_state_events::v3 as get_state_events;
 use matrix_sdk::ruma::events::room::history_visibility::HistoryVisibility as SdkHistory;
 use matrix_sdk::ruma::events::room::join_rules::JoinRule as SdkJoinRule;
 use matrix_sdk::ruma::events::room::member::MembershipState;
@@ -11,9 +12,11 @@ use matrix_sdk::ruma::{OwnedRoomId, RoomId, RoomVersionId, UserId};
 use matrix_sdk::{EncryptionState, RoomMemberships, RoomState};
 use serde_json::json;
 
-use super::errors::from_sdk;
+use super::errors::{from_http, from_sdk};
 use super::wait::{SYNC_ECHO_TIMEOUT, until};
-use crate::core::rules::room_policy::{self, HistoryVisibility, JoinRule, NewRoom, RoomAccess, RoomPlan};
+use crate::core::rules::room_policy::{
+    self, HistoryVisibility, JoinRule, NewRoom, Product, RoomAccess, RoomChange, RoomPlan, RoomSettings,
+};
 use crate::core::{CoreError, CoreResult, Mxid, Session};
 
 /// A room as one account sees it.
@@ -29,8 +32,34 @@ pub struct RoomInfo {
     pub encrypted: bool,
     pub federated: bool,
     pub version: Option<String>,
-    pub own_membership: Membership,
+    /// `None` for a room of the public directory the account is not in.
+    pub own_membership: Option<Membership>,
     pub members: Vec<Member>,
+}
+
+impl RoomInfo {
+    /// The settings an update is compared against.
+    pub fn settings(&self) -> RoomSettings {
+        RoomSettings {
+            name: Some(self.name.clone()),
+            topic: self.topic.clone(),
+            access: Some(self.access),
+            join_rule: self.join_rule,
+            history: self.history,
+            encrypted: Some(self.encrypted),
+        }
+    }
+}
+
+/// One state event of a room; `content` is the event content as JSON text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StateEvent {
+    pub event_type: String,
+    pub state_key: String,
+    pub event_id: String,
+    pub sender: String,
+    pub room_id: String,
+    pub content: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -60,7 +89,8 @@ impl Session {
 }
 
 impl Rooms<'_> {
-    /// Joined rooms, pending invites and left-but-not-forgotten rooms, from local state.
+    /// Joined rooms, pending invites and left-but-not-forgotten rooms (local state), plus,
+    /// for Pro, the public rooms of the own homeserver's directory.
     pub async fn list(&self) -> CoreResult<Vec<RoomInfo>> {
         let mut out = Vec::new();
         for room in self.session.client().rooms() {
@@ -71,8 +101,99 @@ impl Rooms<'_> {
                 out.push(describe(&room).await?);
             }
         }
+        if self.session.product() == Product::Pro {
+            for public in self.public_directory().await {
+                if !out.iter().any(|r| r.room_id == public.room_id) {
+                    out.push(public);
+                }
+            }
+        }
         out.sort_by(|a, b| a.room_id.cmp(&b.room_id));
         Ok(out)
+    }
+
+    /// The own homeserver's public rooms; a failing directory just contributes nothing.
+    async fn public_directory(&self) -> Vec<RoomInfo> {
+        let Ok(response) = self.session.client().public_rooms(Some(100), None, None).await else { return Vec::new() };
+        response
+            .chunk
+            .into_iter()
+            .map(|r| RoomInfo {
+                name: r.name.filter(|n| !n.is_empty()).unwrap_or_else(|| r.room_id.to_string()),
+                room_id: r.room_id.to_string(),
+                topic: r.topic,
+                access: RoomAccess::Public,
+                join_rule: Some(JoinRule::Public),
+                history: Some(if r.world_readable { HistoryVisibility::WorldReadable } else { HistoryVisibility::Shared }),
+                encrypted: false,
+                federated: false,
+                version: None,
+                own_membership: None,
+                members: Vec::new(),
+            })
+            .collect()
+    }
+
+    /// Applies the changed settings (name and topic also to their TI-M copies), after the
+    /// room policy accepted them; waits until sync shows the new state.
+    pub async fn update(&self, room_id: &str, wanted: RoomSettings) -> CoreResult<RoomInfo> {
+        let room = self.room(room_id)?;
+        let current = describe(&room).await?;
+        let before = current.settings();
+        let changes = room_policy::plan_update(self.session.product(), &before, &wanted, current.federated)?;
+        for change in &changes {
+            self.apply(&room, change).await?;
+        }
+        until(SYNC_ECHO_TIMEOUT, || {
+            let (room, changes, before) = (room.clone(), changes.clone(), before.clone());
+            async move {
+                let now = describe(&room).await.ok()?.settings();
+                changes.iter().all(|c| applied(c, &now, &before)).then_some(())
+            }
+        })
+        .await;
+        describe(&room).await
+    }
+
+    async fn apply(&self, room: &Room, change: &RoomChange) -> CoreResult<()> {
+        let state = |event_type: &'static str, content: serde_json::Value| {
+            let room = room.clone();
+            async move { room.send_state_event_raw(event_type, "", content).await.map(|_| ()).map_err(from_sdk) }
+        };
+        match change {
+            RoomChange::Name(name) => {
+                state("m.room.name", json!({"name": name})).await?;
+                state(room_policy::TIM_NAME_EVENT, json!({"name": name})).await
+            }
+            RoomChange::Topic(topic) => {
+                state("m.room.topic", json!({"topic": topic})).await?;
+                state(room_policy::TIM_TOPIC_EVENT, json!({"topic": topic})).await
+            }
+            RoomChange::JoinRule(j) => state("m.room.join_rules", json!({"join_rule": j.as_str()})).await,
+            RoomChange::History(h) => state("m.room.history_visibility", json!({"history_visibility": h.as_str()})).await,
+            RoomChange::EnableEncryption => room.enable_encryption().await.map_err(from_sdk),
+        }
+    }
+
+    /// Every state event of the room, as the homeserver has it now.
+    pub async fn state_events(&self, room_id: &str) -> CoreResult<Vec<StateEvent>> {
+        let room = self.room(room_id)?;
+        let request = get_state_events::Request::new(room.room_id().to_owned());
+        let response = self.session.client().send(request).await.map_err(from_http)?;
+        Ok(response
+            .room_state
+            .iter()
+            .filter_map(|raw| serde_json::from_str::<serde_json::Value>(raw.json().get()).ok())
+            .map(|e| StateEvent {
+                event_type: e["type"].as_str().unwrap_or_default().to_string(),
+                state_key: e["state_key"].as_str().unwrap_or_default().to_string(),
+                event_id: e["event_id"].as_str().unwrap_or_default().to_string(),
+                sender: e["sender"].as_str().unwrap_or_default().to_string(),
+                room_id: room_id.to_string(),
+                // Compact, keys sorted: equal contents give equal strings.
+                content: e["content"].to_string(),
+            })
+            .collect())
     }
 
     pub async fn get(&self, room_id: &str) -> CoreResult<RoomInfo> {
@@ -206,6 +327,17 @@ impl Rooms<'_> {
     }
 }
 
+/// Whether a change is visible in `now` (compared with the settings before the update).
+fn applied(change: &RoomChange, now: &RoomSettings, before: &RoomSettings) -> bool {
+    match change {
+        RoomChange::Name(n) => now.name.as_deref() == Some(n),
+        RoomChange::Topic(t) => now.topic.as_deref() == Some(t),
+        RoomChange::JoinRule(j) => now.join_rule == Some(*j),
+        RoomChange::History(h) => now.history == Some(*h),
+        RoomChange::EnableEncryption => now.encrypted == Some(true) || before.encrypted == Some(true),
+    }
+}
+
 fn parse_room_id(raw: &str) -> CoreResult<OwnedRoomId> {
     RoomId::parse(raw).map_err(|_| CoreError::NotFound(format!("'{raw}' is not a room id")))
 }
@@ -286,20 +418,20 @@ pub(crate) async fn describe(room: &Room) -> CoreResult<RoomInfo> {
             membership: membership(m.membership()),
         })
         .collect::<Vec<_>>();
-    let own_membership = match room.state() {
+    let own_membership = Some(match room.state() {
         RoomState::Joined => Membership::Join,
         RoomState::Invited => Membership::Invite,
         RoomState::Knocked => Membership::Knock,
         RoomState::Banned => Membership::Ban,
         _ => Membership::Leave,
-    };
+    });
     let own = room.own_user_id().to_string();
     let members = members
         .into_iter()
         .map(|m| {
             if m.user_id == own {
                 Member {
-                    membership: own_membership,
+                    membership: own_membership.unwrap_or(m.membership),
                     ..m
                 }
             } else {

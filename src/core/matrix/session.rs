@@ -154,6 +154,11 @@ impl Session {
     /// Ends the session on this device but keeps the Matrix device and its stores: a later
     /// [`Session::login`] with the same store resumes it.
     pub async fn logout(&self) {
+        // Room keys still queued for the backup must reach it (other devices recover them).
+        let backups = self.inner.client.encryption().backups();
+        if backups.are_enabled().await {
+            let _ = tokio::time::timeout(Duration::from_secs(5), backups.wait_for_steady_state()).await;
+        }
         if let Some(task) = self.inner.sync_task.lock().await.take() {
             task.abort();
             let _ = task.await;

@@ -188,6 +188,79 @@ pub fn plan_room(product: Product, req: NewRoom) -> Result<RoomPlan, CoreError> 
     })
 }
 
+/// The changeable settings of an existing room, as they are or as the user wants them.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RoomSettings {
+    pub name: Option<String>,
+    pub topic: Option<String>,
+    pub access: Option<RoomAccess>,
+    pub join_rule: Option<JoinRule>,
+    pub history: Option<HistoryVisibility>,
+    pub encrypted: Option<bool>,
+}
+
+/// One state change an update needs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RoomChange {
+    Name(String),
+    Topic(String),
+    JoinRule(JoinRule),
+    History(HistoryVisibility),
+    EnableEncryption,
+}
+
+/// Which changes turn `current` into `wanted` (unset = keep), or why they are not allowed.
+/// `federated`: the room can reach other homeservers (every non-public TI-M room).
+pub fn plan_update(
+    product: Product,
+    current: &RoomSettings,
+    wanted: &RoomSettings,
+    federated: bool,
+) -> Result<Vec<RoomChange>, CoreError> {
+    let mut out = Vec::new();
+    let makes_public = (changed(&wanted.join_rule, &current.join_rule)
+        && matches!(wanted.join_rule, Some(JoinRule::Public)))
+        || (changed(&wanted.access, &current.access) && wanted.access == Some(RoomAccess::Public));
+    if makes_public || (changed(&wanted.join_rule, &current.join_rule) && matches!(wanted.join_rule, Some(JoinRule::Knock | JoinRule::KnockRestricted | JoinRule::Restricted)) && product == Product::Epa) {
+        return Err(match product {
+            Product::Epa => CoreError::Forbidden("TI-M ePA rooms cannot become public or knockable (A_26015-02)".into()),
+            // A federating Pro room cannot become a (non-federating) public room (13X.01.05/06).
+            Product::Pro => CoreError::InvalidInput("an existing room cannot be made public; create a public room instead".into()),
+        });
+    }
+    if let Some(name) = wanted.name.as_ref().filter(|_| changed(&wanted.name, &current.name)) {
+        if name.trim().is_empty() {
+            return Err(CoreError::InvalidInput("a room needs a name".into()));
+        }
+        out.push(RoomChange::Name(name.clone()));
+    }
+    if let Some(topic) = wanted.topic.as_ref().filter(|_| changed(&wanted.topic, &current.topic)) {
+        out.push(RoomChange::Topic(topic.clone()));
+    }
+    if let Some(j) = wanted.join_rule.filter(|_| changed(&wanted.join_rule, &current.join_rule)) {
+        out.push(RoomChange::JoinRule(j));
+    }
+    if let Some(h) = wanted.history.filter(|_| changed(&wanted.history, &current.history)) {
+        if h == HistoryVisibility::WorldReadable && (product == Product::Epa || federated) {
+            return Err(CoreError::Forbidden("world_readable history is only allowed in Pro public rooms".into()));
+        }
+        out.push(RoomChange::History(h));
+    }
+    match (current.encrypted, wanted.encrypted) {
+        (Some(true), Some(false)) => {
+            return Err(CoreError::Forbidden("encryption cannot be switched off".into()));
+        }
+        (Some(false), Some(true)) => out.push(RoomChange::EnableEncryption),
+        _ => {}
+    }
+    Ok(out)
+}
+
+/// Set in the request and different from now (unset means "keep").
+fn changed<T: PartialEq>(wanted: &Option<T>, current: &Option<T>) -> bool {
+    wanted.is_some() && wanted != current
+}
+
 fn dedup(ids: Vec<Mxid>) -> Vec<Mxid> {
     let mut out: Vec<Mxid> = Vec::with_capacity(ids.len());
     for id in ids {
@@ -282,6 +355,58 @@ mod tests {
             assert_eq!((h.as_str(), HistoryVisibility::parse(name)), (name, Some(h)));
         }
         assert_eq!(JoinRule::parse("nonsense"), None);
+    }
+
+    fn private_room() -> RoomSettings {
+        RoomSettings {
+            name: Some("r".into()),
+            topic: None,
+            access: Some(RoomAccess::Private),
+            join_rule: Some(JoinRule::Invite),
+            history: Some(HistoryVisibility::Invited),
+            encrypted: Some(true),
+        }
+    }
+
+    #[test]
+    fn only_changed_settings_become_changes() {
+        let wanted = RoomSettings { history: Some(HistoryVisibility::Joined), ..private_room() };
+        assert_eq!(
+            plan_update(Product::Pro, &private_room(), &wanted, true).unwrap(),
+            vec![RoomChange::History(HistoryVisibility::Joined)]
+        );
+        assert!(plan_update(Product::Pro, &private_room(), &private_room(), true).unwrap().is_empty());
+    }
+
+    #[test]
+    fn making_a_room_public_later_is_a_bad_request_for_pro_and_forbidden_for_epa() {
+        let wanted = RoomSettings { join_rule: Some(JoinRule::Public), ..private_room() };
+        assert!(matches!(plan_update(Product::Pro, &private_room(), &wanted, true), Err(CoreError::InvalidInput(_))));
+        assert!(matches!(plan_update(Product::Epa, &private_room(), &wanted, true), Err(CoreError::Forbidden(_))));
+        let knock = RoomSettings { join_rule: Some(JoinRule::Knock), ..private_room() };
+        assert!(matches!(plan_update(Product::Epa, &private_room(), &knock, true), Err(CoreError::Forbidden(_))));
+        let access = RoomSettings { access: Some(RoomAccess::Public), ..private_room() };
+        assert!(matches!(plan_update(Product::Epa, &private_room(), &access, true), Err(CoreError::Forbidden(_))));
+    }
+
+    #[test]
+    fn world_readable_only_in_non_federated_pro_rooms() {
+        let wanted = RoomSettings { history: Some(HistoryVisibility::WorldReadable), ..private_room() };
+        assert!(matches!(plan_update(Product::Pro, &private_room(), &wanted, true), Err(CoreError::Forbidden(_))));
+        assert!(matches!(plan_update(Product::Epa, &private_room(), &wanted, false), Err(CoreError::Forbidden(_))));
+        assert_eq!(
+            plan_update(Product::Pro, &private_room(), &wanted, false).unwrap(),
+            vec![RoomChange::History(HistoryVisibility::WorldReadable)]
+        );
+    }
+
+    #[test]
+    fn a_rename_changes_the_name() {
+        let wanted = RoomSettings { name: Some("new".into()), topic: Some("t".into()), ..private_room() };
+        assert_eq!(
+            plan_update(Product::Pro, &private_room(), &wanted, true).unwrap(),
+            vec![RoomChange::Name("new".into()), RoomChange::Topic("t".into())]
+        );
     }
 
     #[test]

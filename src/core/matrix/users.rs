@@ -1,0 +1,59 @@
+//! Finding users of the own homeserver (user directory).
+
+use crate::core::{CoreResult, Mxid, Session};
+
+/// One user found in the directory.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UserHit {
+    pub user_id: String,
+    pub display_name: Option<String>,
+}
+
+pub struct Users<'a> {
+    session: &'a Session,
+}
+
+impl Session {
+    pub fn users(&self) -> Users<'_> {
+        Users { session: self }
+    }
+}
+
+impl Users<'_> {
+    /// The user with exactly this MXID, if the directory knows it (at most one hit).
+    pub async fn find(&self, mxid: &Mxid) -> CoreResult<Vec<UserHit>> {
+        let exact = |hits: Vec<UserHit>| hits.into_iter().filter(|h| h.user_id == mxid.as_str()).collect::<Vec<_>>();
+        let found = exact(self.directory(mxid.as_str()).await);
+        if !found.is_empty() {
+            return Ok(found);
+        }
+        // Some directories tokenise the full MXID badly; the localpart always works.
+        Ok(exact(self.directory(mxid.localpart()).await))
+    }
+
+    /// Users whose display name contains `name` (case-insensitive).
+    pub async fn search(&self, name: &str) -> CoreResult<Vec<UserHit>> {
+        let needle = name.to_lowercase();
+        Ok(self
+            .directory(name)
+            .await
+            .into_iter()
+            .filter(|h| h.display_name.as_deref().is_some_and(|d| d.to_lowercase().contains(&needle)))
+            .collect())
+    }
+
+    /// A directory query; an unreachable directory finds nobody (searches never fail).
+    async fn directory(&self, term: &str) -> Vec<UserHit> {
+        match self.session.client().search_users(term, 50).await {
+            Ok(r) => r
+                .results
+                .into_iter()
+                .map(|u| UserHit { user_id: u.user_id.to_string(), display_name: u.display_name })
+                .collect(),
+            Err(e) => {
+                tracing::warn!(error = %e, "user directory search failed");
+                Vec::new()
+            }
+        }
+    }
+}

@@ -1,0 +1,45 @@
+//! Tag `searchOnHomeserver`: the user directory of the own homeserver. Always 200.
+
+use axum::Json;
+use axum::extract::Query;
+use serde::Deserialize;
+use serde_json::json;
+
+use super::convert::dto;
+use super::error::DriverResult;
+use super::extract::ClaimedDevice;
+use crate::core::Mxid;
+
+#[derive(Deserialize)]
+pub struct SearchQuery {
+    #[serde(rename = "mxId")]
+    mx_id: Option<String>,
+    #[serde(rename = "displayName")]
+    display_name: Option<String>,
+}
+
+/// # GET /devices/{deviceId}/homeserver/search
+///
+/// Nothing found (or an unparsable MXID) is an empty list, never an error: the suite reads
+/// `totalSearchResults` whatever the status.
+#[utoipa::path(get, path = "/devices/{deviceId}/homeserver/search", operation_id = "searchOnHomeserver", tag = "searchOnHomeserver",
+    params(("deviceId" = i64, Path, description = "ID of the device that will be used."),
+           ("Transaction-Id" = Option<String>, Header, description = "Transaction id of the test case"),
+           ("displayName" = Option<String>, Query, description = "Display name (substring)"),
+           ("mxId" = Option<String>, Query, description = "MXID of the user")),
+    responses((status = 200, body = contract_types::HomeserverSearchResultList)))]
+pub async fn search_on_homeserver(
+    ClaimedDevice { api, device }: ClaimedDevice,
+    Query(q): Query<SearchQuery>,
+) -> DriverResult<Json<contract_types::HomeserverSearchResultList>> {
+    let session = api.session(&device).await?;
+    let users = session.users();
+    let hits = match (q.mx_id.as_deref().map(Mxid::parse), q.display_name.as_deref()) {
+        (Some(Ok(mxid)), _) => users.find(&mxid).await?,
+        (Some(Err(_)), _) => Vec::new(),
+        (None, Some(name)) => users.search(name).await?,
+        (None, None) => Vec::new(),
+    };
+    let results: Vec<_> = hits.iter().map(|h| json!({"mxId": h.user_id, "displayName": h.display_name})).collect();
+    Ok(Json(dto(json!({"totalSearchResults": results.len(), "searchResults": results}))?))
+}
