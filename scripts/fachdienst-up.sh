@@ -320,6 +320,7 @@ macaroon_secret_key: "$(cat "$d/macaroon")"
 form_secret: "$(cat "$d/macaroon")-form"
 default_room_version: "10"        # invite checker only allows room versions 9/10 by default
 user_directory: {enabled: true, search_all_users: true}
+room_list_publication_rules: [{action: allow}]   # TI-M Pro public rooms must reach the directory (default: deny)
 # ---- federation on loopback only
 federation_domain_whitelist: [$(printf '"%s", ' "${ALL_NAMES[@]}" | sed 's/, $//')]
 federation_verify_certificates: false

@@ -25,7 +25,7 @@ pub use matrix::keys::Keys;
 pub use matrix::media::{Media, MediaFile};
 pub use matrix::messages::{DELETED_PLACEHOLDER, Message, Messages, NewMessage};
 pub use matrix::rooms::{Member, Membership, RoomInfo, Rooms, StateEvent};
-pub use matrix::users::{UserHit, Users};
 pub use matrix::session::{LoginRequest, Session, StoreLocation};
+pub use matrix::users::{UserHit, Users};
 pub use rules::room_policy::{HistoryVisibility, JoinRule, NewRoom, Product, RoomAccess, RoomSettings};
 pub use rules::timeline::{Attachment, EncryptedFile, MessageBody};

@@ -13,10 +13,14 @@ use super::extract::{AppJson, ClaimedDevice};
     params(("deviceId" = i64, Path, description = "ID of the device that will be used."),
            ("Transaction-Id" = Option<String>, Header, description = "Transaction id of the test case")),
     responses((status = 200, body = contract_types::MatrixKeyInfo), (status = 400, body = contract_types::Error)))]
-pub async fn key_export(ClaimedDevice { api, device }: ClaimedDevice) -> DriverResult<Json<contract_types::MatrixKeyInfo>> {
+pub async fn key_export(
+    ClaimedDevice { api, device }: ClaimedDevice,
+) -> DriverResult<Json<contract_types::MatrixKeyInfo>> {
     let session = api.session(&device).await?;
     let key = session.keys().export_recovery_key().await?;
-    Ok(Json(dto(json!({"mxId": {"mxid": session.user_id().as_str()}, "key": key}))?))
+    Ok(Json(dto(
+        json!({"mxId": {"mxid": session.user_id().as_str()}, "key": key}),
+    )?))
 }
 
 /// # POST /devices/{deviceId}/account/key

@@ -27,6 +27,8 @@ pub struct Api {
 pub struct Device {
     pub config: DeviceConfig,
     pub login: tokio::sync::Mutex<Option<ActiveLogin>>,
+    /// Held by a reset for its whole duration; a login waits for it (no half-cleaned start).
+    busy: tokio::sync::Mutex<()>,
     /// Used since the last cleanUp (or never cleaned since start-up).
     dirty: AtomicBool,
 }
@@ -49,6 +51,7 @@ impl Api {
                     Arc::new(Device {
                         config: d.clone(),
                         login: Default::default(),
+                        busy: Default::default(),
                         dirty: AtomicBool::new(true),
                     }),
                 )
@@ -90,6 +93,11 @@ impl Api {
     /// Logs the device into `user` (its own account when `None`). An existing login of the
     /// same account is kept; another account's login ends first.
     pub async fn login(&self, device: &Device, user: Option<(Mxid, String)>) -> DriverResult<Session> {
+        let _busy = device.busy.lock().await;
+        self.login_unlocked(device, user).await
+    }
+
+    async fn login_unlocked(&self, device: &Device, user: Option<(Mxid, String)>) -> DriverResult<Session> {
         device.dirty.store(true, Ordering::Relaxed);
         let (user, password) = match user {
             Some(u) => u,
@@ -169,10 +177,30 @@ impl Api {
     }
 
     async fn reset(&self, device: &Device) -> DriverResult<()> {
-        let session = self.login(device, None).await?;
+        let _busy = device.busy.lock().await;
+        let session = self.login_unlocked(device, None).await?;
         session.rooms().forget_all().await?;
         self.logout(device).await;
+        self.remove_foreign_stores(device);
         Ok(())
+    }
+
+    /// Logins into other accounts are temporary (multi-device tests). Their stores go, so a
+    /// later login is a fresh Matrix device: a resumed one would still list rooms that other
+    /// devices forgot meanwhile (sync never reports forgotten rooms).
+    fn remove_foreign_stores(&self, device: &Device) {
+        let own = Mxid::parse(&device.config.mxid)
+            .map(|m| self.store_dir(device, &m))
+            .ok();
+        let dir = self.store_root.join(device.config.id.to_string());
+        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if Some(&path) != own.as_ref()
+                && let Err(e) = std::fs::remove_dir_all(&path)
+            {
+                tracing::warn!(path = %path.display(), error = %e, "could not remove a foreign store");
+            }
+        }
     }
 
     /// `<state>/<api>/<device id>/<account>`: each (device, account) pair is its own

@@ -166,12 +166,30 @@ pub async fn update_room(
     let wanted = RoomSettings {
         name: Some(req.name),
         topic: req.theme,
-        access: req.room_access.as_ref().and_then(wire).map(|a| if a == "public" { RoomAccess::Public } else { RoomAccess::Private }),
-        join_rule: req.join_rule.as_ref().and_then(wire).as_deref().and_then(JoinRule::parse),
-        history: req.history_visibility.as_ref().and_then(wire).as_deref().and_then(HistoryVisibility::parse),
+        access: req.room_access.as_ref().and_then(wire).map(|a| {
+            if a == "public" {
+                RoomAccess::Public
+            } else {
+                RoomAccess::Private
+            }
+        }),
+        join_rule: req
+            .join_rule
+            .as_ref()
+            .and_then(wire)
+            .as_deref()
+            .and_then(JoinRule::parse),
+        history: req
+            .history_visibility
+            .as_ref()
+            .and_then(wire)
+            .as_deref()
+            .and_then(HistoryVisibility::parse),
         encrypted: req.is_encrypted,
     };
-    Ok(Json(convert::room(&session.rooms().update(p.get("roomId")?, wanted).await?)?))
+    Ok(Json(convert::room(
+        &session.rooms().update(p.get("roomId")?, wanted).await?,
+    )?))
 }
 
 /// # GET /devices/{deviceId}/rooms/{roomId}/state

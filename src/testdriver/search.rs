@@ -40,6 +40,11 @@ pub async fn search_on_homeserver(
         (None, Some(name)) => users.search(name).await?,
         (None, None) => Vec::new(),
     };
-    let results: Vec<_> = hits.iter().map(|h| json!({"mxId": h.user_id, "displayName": h.display_name})).collect();
-    Ok(Json(dto(json!({"totalSearchResults": results.len(), "searchResults": results}))?))
+    let results: Vec<_> = hits
+        .iter()
+        .map(|h| json!({"mxId": h.user_id, "displayName": h.display_name}))
+        .collect();
+    Ok(Json(dto(
+        json!({"totalSearchResults": results.len(), "searchResults": results}),
+    )?))
 }

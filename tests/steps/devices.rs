@@ -170,3 +170,112 @@ async fn logs_in_again(w: &mut TimWorld, actor: String) {
         .expect("re-login");
     assert_eq!(json(resp.into_inner())["mxid"], json!(a.mxid));
 }
+
+#[then(expr = "{word} finds {word} on the homeserver with the display name")]
+async fn finds_on_homeserver(w: &mut TimWorld, actor: String, other: String) {
+    let (client, id) = w.actor_client(&actor);
+    let other = w.actor(&other).clone();
+    let display = json(
+        w.client(&other.api)
+            .read_account()
+            .device_id(other.device_id)
+            .send()
+            .await
+            .expect("account")
+            .into_inner(),
+    )["displayName"]
+        .clone();
+    let found = super::world::poll(10, || async {
+        let r = json(
+            client
+                .search_on_homeserver()
+                .device_id(id)
+                .mx_id(other.mxid.clone())
+                .send()
+                .await
+                .ok()?
+                .into_inner(),
+        );
+        (r["totalSearchResults"].as_i64() >= Some(1)).then_some(r)
+    })
+    .await
+    .expect("found within 10 s");
+    assert_eq!(found["totalSearchResults"], json!(1), "{found}");
+    assert_eq!(found["searchResults"][0]["mxId"], json!(other.mxid));
+    assert_eq!(found["searchResults"][0]["displayName"], display);
+}
+
+#[then(expr = "{word} finds nobody on the homeserver for {string}")]
+async fn finds_nobody(w: &mut TimWorld, actor: String, mxid: String) {
+    let (client, id) = w.actor_client(&actor);
+    let resp = client
+        .search_on_homeserver()
+        .device_id(id)
+        .mx_id(mxid)
+        .send()
+        .await
+        .expect("always 200");
+    assert_eq!(resp.status().as_u16(), 200);
+    assert_eq!(
+        json(resp.into_inner()),
+        json!({"totalSearchResults": 0, "searchResults": []})
+    );
+}
+
+#[when(expr = "{word} exports the recovery key")]
+async fn exports_key(w: &mut TimWorld, actor: String) {
+    let (client, id) = w.actor_client(&actor);
+    let info = json(
+        client
+            .key_export()
+            .device_id(id)
+            .send()
+            .await
+            .expect("keyExport")
+            .into_inner(),
+    );
+    let key = info["key"].as_str().expect("key").to_string();
+    w.keys.insert(actor, key);
+}
+
+#[given(expr = "{word} claims a device on {string} and logs into the account of {word}")]
+#[when(expr = "{word} claims a device on {string} and logs into the account of {word}")]
+async fn logs_into_other(w: &mut TimWorld, actor: String, api: String, owner: String) {
+    claims_and_logs_in(w, actor.clone(), api).await;
+    let owner = w.actor(&owner).clone();
+    let a = w.actor(&actor).clone();
+    let login = json!({"authStage": "basicAuth", "username": owner.mxid, "password": owner.password});
+    let account = json(
+        w.client(&a.api)
+            .login()
+            .device_id(a.device_id)
+            .body(body::<contract_client::types::Login>(login))
+            .send()
+            .await
+            .expect("login")
+            .into_inner(),
+    );
+    assert_eq!(account["mxid"], json!(owner.mxid));
+    w.actors.insert(
+        actor,
+        Actor {
+            mxid: owner.mxid,
+            password: owner.password,
+            ..a
+        },
+    );
+}
+
+#[when(expr = "{word} imports the recovery key of {word}")]
+async fn imports_key(w: &mut TimWorld, actor: String, owner: String) {
+    let key = w.keys.get(&owner).cloned().expect("exported key");
+    let (client, id) = w.actor_client(&actor);
+    let resp = client
+        .key_import()
+        .device_id(id)
+        .body(body::<contract_client::types::MatrixKeyInfo>(json!({"key": key})))
+        .send()
+        .await
+        .expect("keyImport");
+    assert_eq!(resp.status().as_u16(), 204);
+}

@@ -24,14 +24,26 @@ pub fn test_file(name: &str, size: usize) -> Vec<u8> {
         x ^= x << 13;
         x ^= x >> 17;
         x ^= x << 5;
-        bytes.push(if name.ends_with(".txt") { b'a' + (x % 26) as u8 } else { x as u8 });
+        bytes.push(if name.ends_with(".txt") {
+            b'a' + (x % 26) as u8
+        } else {
+            x as u8
+        });
     }
     bytes.truncate(size.max(magic.len()));
     bytes
 }
 
 #[when(expr = "{word} sends the file {string} of {int} bytes as {string} with type {string} into the room {string}")]
-async fn sends_file(w: &mut TimWorld, actor: String, name: String, size: usize, msgtype: String, mime: String, label: String) {
+async fn sends_file(
+    w: &mut TimWorld,
+    actor: String,
+    name: String,
+    size: usize,
+    msgtype: String,
+    mime: String,
+    label: String,
+) {
     let a = w.actor(&actor).clone();
     // Like the suite: raw bytes as application/octet-stream; the real type comes with the message.
     let upload = TimWorld::http()
@@ -42,7 +54,10 @@ async fn sends_file(w: &mut TimWorld, actor: String, name: String, size: usize, 
         .await
         .expect("upload");
     assert_eq!(upload.status().as_u16(), 201);
-    let file_id = upload.json::<Value>().await.unwrap()["fileId"].as_str().expect("fileId").to_string();
+    let file_id = upload.json::<Value>().await.unwrap()["fileId"]
+        .as_str()
+        .expect("fileId")
+        .to_string();
     let (client, id) = w.actor_client(&actor);
     let msg = json!({"body": name, "msgtype": msgtype, "fileId": file_id, "info": {"mimetype": mime, "size": size}});
     let resp = client
@@ -78,8 +93,20 @@ async fn downloads(w: &mut TimWorld, reader: String, name: String, size: usize, 
     let listed = poll(15, || {
         let (client, room_id, author, name) = (client.clone(), room_id.clone(), author.clone(), name.clone());
         async move {
-            let msgs = json(client.get_messages().device_id(id).room_id(room_id).send().await.ok()?.into_inner());
-            msgs.as_array()?.iter().find(|m| m["body"] == json!(name) && m["author"] == json!(author)).cloned()
+            let msgs = json(
+                client
+                    .get_messages()
+                    .device_id(id)
+                    .room_id(room_id)
+                    .send()
+                    .await
+                    .ok()?
+                    .into_inner(),
+            );
+            msgs.as_array()?
+                .iter()
+                .find(|m| m["body"] == json!(name) && m["author"] == json!(author))
+                .cloned()
         }
     })
     .await
@@ -89,11 +116,17 @@ async fn downloads(w: &mut TimWorld, reader: String, name: String, size: usize, 
     let a = w.actor(&reader).clone();
     let file_id = listed["fileId"].as_str().expect("fileId of the received message");
     let resp = TimWorld::http()
-        .get(format!("{}/{}/devices/{}/media/authenticated/{file_id}", w.base, a.api, a.device_id))
+        .get(format!(
+            "{}/{}/devices/{}/media/authenticated/{file_id}",
+            w.base, a.api, a.device_id
+        ))
         .send()
         .await
         .unwrap();
     assert_eq!(resp.status().as_u16(), 200);
     let bytes = resp.bytes().await.unwrap();
-    assert!(bytes.as_ref() == test_file(&name, size).as_slice(), "downloaded bytes differ from the original {name}");
+    assert!(
+        bytes.as_ref() == test_file(&name, size).as_slice(),
+        "downloaded bytes differ from the original {name}"
+    );
 }

@@ -80,6 +80,7 @@ async fn writes_directly(w: &mut TimWorld, actor: String, to: String, text: Stri
     assert_eq!(json(resp.into_inner())["body"], json!(text));
 }
 
+#[when(expr = "{word} sees {string} from {word} in the chat with {word}")]
 #[then(expr = "{word} sees {string} from {word} in the chat with {word}")]
 async fn sees_in_chat(w: &mut TimWorld, reader: String, text: String, author: String, other: String) {
     let rooms = chat_between(w, &reader, &other).await;
@@ -114,7 +115,10 @@ async fn sends_typed(w: &mut TimWorld, actor: String, text: String, msgtype: Str
         .await
         .expect("sendMessage");
     let sent = json(resp.into_inner());
-    assert_eq!((sent["body"].clone(), sent["msgtype"].clone(), sent["type"].clone()), (json!(text), json!(msgtype), json!("m.room.message")));
+    assert_eq!(
+        (sent["body"].clone(), sent["msgtype"].clone(), sent["type"].clone()),
+        (json!(text), json!(msgtype), json!("m.room.message"))
+    );
     if msgtype == "m.location" {
         assert_eq!(sent["geo_uri"], json!(GEO_URI));
     }
@@ -125,7 +129,9 @@ const GEO_URI: &str = "geo:52.5229073,13.3875704";
 
 #[then(expr = "{word} sees {string} as {string} from {word} in the room {string}")]
 async fn sees_typed(w: &mut TimWorld, reader: String, text: String, msgtype: String, author: String, label: String) {
-    let m = find(w, &reader, &label, &text, &author).await.unwrap_or_else(|| panic!("'{text}' not received"));
+    let m = find(w, &reader, &label, &text, &author)
+        .await
+        .unwrap_or_else(|| panic!("'{text}' not received"));
     assert_eq!(m["msgtype"], json!(msgtype), "{m}");
     if msgtype == "m.location" {
         assert_eq!(m["geo_uri"], json!(GEO_URI), "{m}");
@@ -136,14 +142,23 @@ async fn sees_typed(w: &mut TimWorld, reader: String, text: String, msgtype: Str
 
 async fn messages_of(w: &TimWorld, reader: &str, label: &str) -> Vec<Value> {
     let (client, id) = w.actor_client(reader);
-    let msgs = client.get_messages().device_id(id).room_id(w.room_id(label)).send().await.expect("messages");
+    let msgs = client
+        .get_messages()
+        .device_id(id)
+        .room_id(w.room_id(label))
+        .send()
+        .await
+        .expect("messages");
     json(msgs.into_inner()).as_array().cloned().unwrap_or_default()
 }
 
 async fn find(w: &TimWorld, reader: &str, label: &str, text: &str, author: &str) -> Option<Value> {
     let author = w.actor(author).mxid.clone();
     poll(15, || async {
-        messages_of(w, reader, label).await.into_iter().find(|m| m["body"] == json!(text) && m["author"] == json!(author))
+        messages_of(w, reader, label)
+            .await
+            .into_iter()
+            .find(|m| m["body"] == json!(text) && m["author"] == json!(author))
     })
     .await
 }
@@ -164,7 +179,9 @@ async fn edits_last(w: &mut TimWorld, actor: String, label: String, text: String
         .device_id(id)
         .room_id(w.room_id(&label))
         .message_id(last["messageId"].as_str().unwrap())
-        .body(body::<contract_client::types::MessageContent>(json!({"body": text, "msgtype": "m.text"})))
+        .body(body::<contract_client::types::MessageContent>(
+            json!({"body": text, "msgtype": "m.text"}),
+        ))
         .send()
         .await
         .expect("editMessage");
@@ -174,10 +191,20 @@ async fn edits_last(w: &mut TimWorld, actor: String, label: String, text: String
 
 #[then(expr = "{word} lists {string} from {word} in the room {string} exactly once under its original id")]
 async fn listed_once(w: &mut TimWorld, reader: String, text: String, author: String, label: String) {
-    let m = find(w, &reader, &label, &text, &author).await.unwrap_or_else(|| panic!("'{text}' not received"));
+    let m = find(w, &reader, &label, &text, &author)
+        .await
+        .unwrap_or_else(|| panic!("'{text}' not received"));
     let all = messages_of(w, &reader, &label).await;
-    assert_eq!(all.iter().filter(|x| x["messageId"] == m["messageId"]).count(), 1, "{all:?}");
-    assert!(all.iter().all(|x| !x["body"].as_str().unwrap_or_default().starts_with("* ")), "{all:?}");
+    assert_eq!(
+        all.iter().filter(|x| x["messageId"] == m["messageId"]).count(),
+        1,
+        "{all:?}"
+    );
+    assert!(
+        all.iter()
+            .all(|x| !x["body"].as_str().unwrap_or_default().starts_with("* ")),
+        "{all:?}"
+    );
 }
 
 #[when(expr = "{word} deletes {string} in the room {string} by {word}")]
@@ -193,8 +220,24 @@ async fn deletes(w: &mut TimWorld, actor: String, text: String, label: String, h
     let (client, id) = w.actor_client(&actor);
     let room_id = w.room_id(&label);
     let status = match how.as_str() {
-        "redaction" => client.delete_message().device_id(id).room_id(room_id).message_id(message_id).send().await,
-        _ => client.delete_message_via_replace().device_id(id).room_id(room_id).message_id(message_id).send().await,
+        "redaction" => {
+            client
+                .delete_message()
+                .device_id(id)
+                .room_id(room_id)
+                .message_id(message_id)
+                .send()
+                .await
+        }
+        _ => {
+            client
+                .delete_message_via_replace()
+                .device_id(id)
+                .room_id(room_id)
+                .message_id(message_id)
+                .send()
+                .await
+        }
     }
     .expect("delete")
     .status();
@@ -206,7 +249,9 @@ async fn no_longer_sees(w: &mut TimWorld, reader: String, text: String, author: 
     let author = w.actor(&author).mxid.clone();
     let gone = poll(6, || async {
         let all = messages_of(w, &reader, &label).await;
-        all.iter().all(|m| !(m["body"] == json!(text) && m["author"] == json!(author))).then_some(())
+        all.iter()
+            .all(|m| !(m["body"] == json!(text) && m["author"] == json!(author)))
+            .then_some(())
     })
     .await;
     assert!(gone.is_some(), "{reader} still sees '{text}'");

@@ -5,6 +5,8 @@ use serde_json::{Value, json};
 
 use super::world::{TimWorld, body, json, poll};
 
+// Steps used in Backgrounds (Given) and in scenarios (When) carry both attributes.
+
 async fn rooms_of(w: &TimWorld, actor: &str) -> Vec<Value> {
     let (client, id) = w.actor_client(actor);
     let rooms = json(
@@ -205,4 +207,169 @@ async fn not_listed(w: &mut TimWorld, actor: String, label: String) {
     let room_id = w.room_id(&label);
     // No retry: the suite checks the very next list.
     assert!(rooms_of(w, &actor).await.iter().all(|r| r["roomId"] != json!(room_id)));
+}
+
+async fn room_of(w: &TimWorld, actor: &str, label: &str) -> Value {
+    let (client, id) = w.actor_client(actor);
+    json(
+        client
+            .get_room_settings()
+            .device_id(id)
+            .room_id(w.room_id(label))
+            .send()
+            .await
+            .expect("room")
+            .into_inner(),
+    )
+}
+
+/// Like the suite: PUT the whole Room as last seen, with one property changed.
+async fn put_room(w: &TimWorld, actor: &str, label: &str, field: &str, value: Value) -> u16 {
+    let mut room = room_of(w, actor, label).await;
+    room[field] = value;
+    let (client, id) = w.actor_client(actor);
+    match client
+        .update_room()
+        .device_id(id)
+        .room_id(w.room_id(label))
+        .body(body::<contract_client::types::Room>(room))
+        .send()
+        .await
+    {
+        Ok(r) => r.status().as_u16(),
+        Err(e) => super::world::status_of(&e),
+    }
+}
+
+#[when(expr = "{word} sets the property {string} of the room {string} to {string}")]
+async fn sets_property(w: &mut TimWorld, actor: String, field: String, label: String, value: String) {
+    assert_eq!(put_room(w, &actor, &label, &field, json!(value)).await, 200);
+    assert_eq!(room_of(w, &actor, &label).await[&field], json!(value));
+}
+
+#[then(expr = "setting the property {string} of the room {string} to {string} is refused for {word} with status {int}")]
+async fn refused_property(w: &mut TimWorld, field: String, label: String, value: String, actor: String, status: u16) {
+    assert_eq!(put_room(w, &actor, &label, &field, json!(value)).await, status);
+}
+
+#[when(expr = "{word} creates the room {string} with the topic {string}")]
+async fn creates_room_with_topic(w: &mut TimWorld, actor: String, label: String, topic: String) {
+    let name = w.unique(&label);
+    let (client, id) = w.actor_client(&actor);
+    let request = json!({"name": name, "roomAccess": "private", "theme": topic, "invitedMembers": null});
+    let resp = client
+        .create_room()
+        .device_id(id)
+        .body(body::<contract_client::types::CreateRoomRequest>(request))
+        .send()
+        .await
+        .expect("createRoom");
+    assert_eq!(resp.status().as_u16(), 201);
+    w.rooms
+        .insert(label, json(resp.into_inner())["roomId"].as_str().unwrap().to_string());
+}
+
+#[then(expr = "the state of the room {string} seen by {word} carries the TI-M room type, name and topic")]
+async fn tim_state(w: &mut TimWorld, label: String, actor: String) {
+    let (client, id) = w.actor_client(&actor);
+    let states = json(
+        client
+            .get_state_events()
+            .device_id(id)
+            .room_id(w.room_id(&label))
+            .send()
+            .await
+            .expect("state")
+            .into_inner(),
+    );
+    let content = |t: &str| -> String {
+        let e = states
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["type"] == json!(t))
+            .unwrap_or_else(|| panic!("{t} missing in {states}"));
+        e["content"]
+            .as_str()
+            .unwrap_or_else(|| panic!("content of {t} is not a JSON string"))
+            .to_string()
+    };
+    let create: Value = serde_json::from_str(&content("m.room.create")).unwrap();
+    assert_eq!(create["type"], json!("de.gematik.tim.roomtype.default.v1"));
+    assert_eq!(content("m.room.name"), content("de.gematik.tim.room.name"));
+    assert_eq!(content("m.room.topic"), content("de.gematik.tim.room.topic"));
+    assert!(!content("de.gematik.tim.room.topic").is_empty());
+}
+
+#[when(expr = "{word} creates the public room {string}")]
+async fn creates_public(w: &mut TimWorld, actor: String, label: String) {
+    let name = w.unique(&label);
+    let (client, id) = w.actor_client(&actor);
+    let request = json!({"name": name, "roomAccess": "public", "joinRule": "public", "isEncrypted": false, "historyVisibility": "shared"});
+    let resp = client
+        .create_room()
+        .device_id(id)
+        .body(body::<contract_client::types::CreateRoomRequest>(request))
+        .send()
+        .await
+        .expect("createRoom");
+    assert_eq!(resp.status().as_u16(), 201);
+    let room = json(resp.into_inner());
+    for (f, v) in [
+        ("joinRule", json!("public")),
+        ("roomAccess", json!("public")),
+        ("historyVisibility", json!("shared")),
+        ("isEncrypted", json!(false)),
+        ("isFederated", json!(false)),
+    ] {
+        assert_eq!(room[f], v, "{f} in {room}");
+    }
+    w.rooms.insert(label, room["roomId"].as_str().unwrap().to_string());
+}
+
+#[then(expr = "creating an unencrypted private room is refused for {word} with status {int}")]
+async fn unencrypted_refused(w: &mut TimWorld, actor: String, status: u16) {
+    let name = w.unique("unencrypted");
+    let (client, id) = w.actor_client(&actor);
+    let request = json!({"name": name, "roomAccess": "private", "joinRule": "invite", "isEncrypted": false});
+    let err = client
+        .create_room()
+        .device_id(id)
+        .body(body::<contract_client::types::CreateRoomRequest>(request))
+        .send()
+        .await
+        .expect_err("must be refused");
+    assert_eq!(super::world::status_of(&err), status);
+}
+
+#[then(expr = "{word} finds the room {string} in the room list")]
+async fn finds_room(w: &mut TimWorld, actor: String, label: String) {
+    let room_id = w.room_id(&label);
+    let found = poll(10, || async {
+        rooms_of(w, &actor)
+            .await
+            .into_iter()
+            .find(|r| r["roomId"] == json!(room_id))
+    })
+    .await;
+    assert!(found.is_some(), "{actor} does not list {label}");
+}
+
+#[then(expr = "{word} does not find the room {string} in the room list")]
+async fn not_finds_room(w: &mut TimWorld, actor: String, label: String) {
+    let room_id = w.room_id(&label);
+    assert!(rooms_of(w, &actor).await.iter().all(|r| r["roomId"] != json!(room_id)));
+}
+
+#[then(expr = "reading the room {string} without joining is refused for {word} with status {int}")]
+async fn read_refused(w: &mut TimWorld, label: String, actor: String, status: u16) {
+    let (client, id) = w.actor_client(&actor);
+    let err = client
+        .get_messages()
+        .device_id(id)
+        .room_id(w.room_id(&label))
+        .send()
+        .await
+        .expect_err("must be refused");
+    assert_eq!(super::world::status_of(&err), status);
 }

@@ -23,6 +23,8 @@ pub struct TimWorld {
     pub actors: HashMap<String, Actor>,
     /// Room label of the feature → room id.
     pub rooms: HashMap<String, String>,
+    /// Recovery keys exported per actor.
+    pub keys: HashMap<String, String>,
     /// Unique suffix of this scenario's room names.
     pub run_id: String,
 }

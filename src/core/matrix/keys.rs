@@ -40,7 +40,12 @@ impl Keys<'_> {
             .await
             .map_err(|e| CoreError::InvalidInput(format!("the recovery key was not accepted: {e}")))?;
         for room in client.rooms() {
-            if let Err(e) = client.encryption().backups().download_room_keys_for_room(room.room_id()).await {
+            if let Err(e) = client
+                .encryption()
+                .backups()
+                .download_room_keys_for_room(room.room_id())
+                .await
+            {
                 tracing::warn!(room = %room.room_id(), error = %e, "room keys not downloaded from backup");
             }
         }

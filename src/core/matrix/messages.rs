@@ -147,7 +147,12 @@ impl Messages<'_> {
     async fn read_without_membership(&self, room_id: &str) -> CoreResult<Vec<Message>> {
         let mut request = get_message_events::Request::backward(parse(room_id)?);
         request.limit = 100u32.into();
-        let response = self.session.client().send(request).await.map_err(super::errors::from_http)?;
+        let response = self
+            .session
+            .client()
+            .send(request)
+            .await
+            .map_err(super::errors::from_http)?;
         let mut timeline: Vec<_> = response
             .chunk
             .iter()
@@ -236,7 +241,9 @@ impl Messages<'_> {
     /// list (the suite edits "the newest own message" right after sending) already has it.
     async fn await_listed(&self, room: &Room, event_id: &str) {
         let Ok(id) = parse_event(event_id) else { return };
-        let Ok((cache, _drop_handles)) = room.event_cache().await else { return };
+        let Ok((cache, _drop_handles)) = room.event_cache().await else {
+            return;
+        };
         for _ in 0..160 {
             if matches!(cache.find_event(&id).await, Ok(Some(_))) {
                 return;

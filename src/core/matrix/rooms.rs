@@ -2,6 +2,7 @@
 //! forget. Every action waits until the background sync reflects it, so the next read agrees.
 
 use matrix_sdk::room::Room;
+use matrix_sdk::ruma::api::client::directory::get_public_rooms::v3 as get_public_rooms;
 use matrix_sdk::ruma::api::client::room::{Visibility, create_room::v3 as create_room};
 use matrix_sdk::ruma::api::client::state::get_state_events::v3 as get_state_events;
 use matrix_sdk::ruma::events::room::history_visibility::HistoryVisibility as SdkHistory;
@@ -114,17 +115,31 @@ impl Rooms<'_> {
 
     /// The own homeserver's public rooms; a failing directory just contributes nothing.
     async fn public_directory(&self) -> Vec<RoomInfo> {
-        let Ok(response) = self.session.client().public_rooms(Some(100), None, None).await else { return Vec::new() };
+        // The directory answers only authenticated requests here; matrix-sdk omits the token
+        // for this endpoint unless forced.
+        let mut request = get_public_rooms::Request::new();
+        request.limit = Some(100u32.into());
+        let config = matrix_sdk::config::RequestConfig::new().force_auth();
+        let Ok(response) = self.session.client().send(request).with_request_config(config).await else {
+            return Vec::new();
+        };
         response
             .chunk
             .into_iter()
             .map(|r| RoomInfo {
-                name: r.name.filter(|n| !n.is_empty()).unwrap_or_else(|| r.room_id.to_string()),
+                name: r
+                    .name
+                    .filter(|n| !n.is_empty())
+                    .unwrap_or_else(|| r.room_id.to_string()),
                 room_id: r.room_id.to_string(),
                 topic: r.topic,
                 access: RoomAccess::Public,
                 join_rule: Some(JoinRule::Public),
-                history: Some(if r.world_readable { HistoryVisibility::WorldReadable } else { HistoryVisibility::Shared }),
+                history: Some(if r.world_readable {
+                    HistoryVisibility::WorldReadable
+                } else {
+                    HistoryVisibility::Shared
+                }),
                 encrypted: false,
                 federated: false,
                 version: None,
@@ -158,7 +173,12 @@ impl Rooms<'_> {
     async fn apply(&self, room: &Room, change: &RoomChange) -> CoreResult<()> {
         let state = |event_type: &'static str, content: serde_json::Value| {
             let room = room.clone();
-            async move { room.send_state_event_raw(event_type, "", content).await.map(|_| ()).map_err(from_sdk) }
+            async move {
+                room.send_state_event_raw(event_type, "", content)
+                    .await
+                    .map(|_| ())
+                    .map_err(from_sdk)
+            }
         };
         match change {
             RoomChange::Name(name) => {
@@ -170,7 +190,9 @@ impl Rooms<'_> {
                 state(room_policy::TIM_TOPIC_EVENT, json!({"topic": topic})).await
             }
             RoomChange::JoinRule(j) => state("m.room.join_rules", json!({"join_rule": j.as_str()})).await,
-            RoomChange::History(h) => state("m.room.history_visibility", json!({"history_visibility": h.as_str()})).await,
+            RoomChange::History(h) => {
+                state("m.room.history_visibility", json!({"history_visibility": h.as_str()})).await
+            }
             RoomChange::EnableEncryption => room.enable_encryption().await.map_err(from_sdk),
         }
     }
@@ -291,13 +313,22 @@ impl Rooms<'_> {
     }
 
     /// Leaves and forgets every room, rejecting pending invites: a clean slate for a test run.
+    /// Rooms are handled concurrently and without waiting for sync echoes (the server's
+    /// answer is what counts here), so even a long history is cleared in seconds.
     pub async fn forget_all(&self) -> CoreResult<()> {
-        for room in self.session.client().rooms() {
-            let id = room.room_id().to_string();
-            if let Err(e) = self.forget(&id).await {
-                tracing::warn!(room = %id, error = %e, "could not forget room");
-            }
-        }
+        use futures_util::StreamExt;
+        futures_util::stream::iter(self.session.client().rooms())
+            .for_each_concurrent(8, |room| async move {
+                if !matches!(room.state(), RoomState::Left | RoomState::Banned)
+                    && let Err(e) = room.leave().await
+                {
+                    tracing::warn!(room = %room.room_id(), error = %e, "could not leave room");
+                }
+                if let Err(e) = room.forget().await {
+                    tracing::warn!(room = %room.room_id(), error = %e, "could not forget room");
+                }
+            })
+            .await;
         Ok(())
     }
 
@@ -350,7 +381,6 @@ fn user_id(user: &Mxid) -> CoreResult<matrix_sdk::ruma::OwnedUserId> {
 fn create_request(plan: &RoomPlan) -> CoreResult<create_room::Request> {
     let mut req = create_room::Request::new();
     req.name = Some(plan.name.clone());
-    req.topic = plan.topic.clone();
     req.room_version = Some(RoomVersionId::V10);
     req.is_direct = plan.direct;
     req.visibility = if plan.public {
@@ -382,6 +412,9 @@ fn create_request(plan: &RoomPlan) -> CoreResult<create_room::Request> {
         )?);
     }
     if let Some(topic) = &plan.topic {
+        // As initial state, not createRoom's `topic`: Synapse would add `m.topic` to the
+        // Matrix copy, and both copies must have identical content (A_26338-02).
+        state.push(state_event("m.room.topic", json!({"topic": topic}))?);
         state.push(state_event(room_policy::TIM_TOPIC_EVENT, json!({"topic": topic}))?);
     }
     req.initial_state = state;

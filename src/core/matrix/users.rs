@@ -22,7 +22,11 @@ impl Session {
 impl Users<'_> {
     /// The user with exactly this MXID, if the directory knows it (at most one hit).
     pub async fn find(&self, mxid: &Mxid) -> CoreResult<Vec<UserHit>> {
-        let exact = |hits: Vec<UserHit>| hits.into_iter().filter(|h| h.user_id == mxid.as_str()).collect::<Vec<_>>();
+        let exact = |hits: Vec<UserHit>| {
+            hits.into_iter()
+                .filter(|h| h.user_id == mxid.as_str())
+                .collect::<Vec<_>>()
+        };
         let found = exact(self.directory(mxid.as_str()).await);
         if !found.is_empty() {
             return Ok(found);
@@ -38,7 +42,11 @@ impl Users<'_> {
             .directory(name)
             .await
             .into_iter()
-            .filter(|h| h.display_name.as_deref().is_some_and(|d| d.to_lowercase().contains(&needle)))
+            .filter(|h| {
+                h.display_name
+                    .as_deref()
+                    .is_some_and(|d| d.to_lowercase().contains(&needle))
+            })
             .collect())
     }
 
@@ -48,7 +56,10 @@ impl Users<'_> {
             Ok(r) => r
                 .results
                 .into_iter()
-                .map(|u| UserHit { user_id: u.user_id.to_string(), display_name: u.display_name })
+                .map(|u| UserHit {
+                    user_id: u.user_id.to_string(),
+                    display_name: u.display_name,
+                })
                 .collect(),
             Err(e) => {
                 tracing::warn!(error = %e, "user directory search failed");

@@ -221,11 +221,22 @@ pub fn plan_update(
     let makes_public = (changed(&wanted.join_rule, &current.join_rule)
         && matches!(wanted.join_rule, Some(JoinRule::Public)))
         || (changed(&wanted.access, &current.access) && wanted.access == Some(RoomAccess::Public));
-    if makes_public || (changed(&wanted.join_rule, &current.join_rule) && matches!(wanted.join_rule, Some(JoinRule::Knock | JoinRule::KnockRestricted | JoinRule::Restricted)) && product == Product::Epa) {
+    if makes_public
+        || (changed(&wanted.join_rule, &current.join_rule)
+            && matches!(
+                wanted.join_rule,
+                Some(JoinRule::Knock | JoinRule::KnockRestricted | JoinRule::Restricted)
+            )
+            && product == Product::Epa)
+    {
         return Err(match product {
-            Product::Epa => CoreError::Forbidden("TI-M ePA rooms cannot become public or knockable (A_26015-02)".into()),
+            Product::Epa => {
+                CoreError::Forbidden("TI-M ePA rooms cannot become public or knockable (A_26015-02)".into())
+            }
             // A federating Pro room cannot become a (non-federating) public room (13X.01.05/06).
-            Product::Pro => CoreError::InvalidInput("an existing room cannot be made public; create a public room instead".into()),
+            Product::Pro => {
+                CoreError::InvalidInput("an existing room cannot be made public; create a public room instead".into())
+            }
         });
     }
     if let Some(name) = wanted.name.as_ref().filter(|_| changed(&wanted.name, &current.name)) {
@@ -237,12 +248,17 @@ pub fn plan_update(
     if let Some(topic) = wanted.topic.as_ref().filter(|_| changed(&wanted.topic, &current.topic)) {
         out.push(RoomChange::Topic(topic.clone()));
     }
-    if let Some(j) = wanted.join_rule.filter(|_| changed(&wanted.join_rule, &current.join_rule)) {
+    if let Some(j) = wanted
+        .join_rule
+        .filter(|_| changed(&wanted.join_rule, &current.join_rule))
+    {
         out.push(RoomChange::JoinRule(j));
     }
     if let Some(h) = wanted.history.filter(|_| changed(&wanted.history, &current.history)) {
         if h == HistoryVisibility::WorldReadable && (product == Product::Epa || federated) {
-            return Err(CoreError::Forbidden("world_readable history is only allowed in Pro public rooms".into()));
+            return Err(CoreError::Forbidden(
+                "world_readable history is only allowed in Pro public rooms".into(),
+            ));
         }
         out.push(RoomChange::History(h));
     }
@@ -370,30 +386,67 @@ mod tests {
 
     #[test]
     fn only_changed_settings_become_changes() {
-        let wanted = RoomSettings { history: Some(HistoryVisibility::Joined), ..private_room() };
+        let wanted = RoomSettings {
+            history: Some(HistoryVisibility::Joined),
+            ..private_room()
+        };
         assert_eq!(
             plan_update(Product::Pro, &private_room(), &wanted, true).unwrap(),
             vec![RoomChange::History(HistoryVisibility::Joined)]
         );
-        assert!(plan_update(Product::Pro, &private_room(), &private_room(), true).unwrap().is_empty());
+        assert!(
+            plan_update(Product::Pro, &private_room(), &private_room(), true)
+                .unwrap()
+                .is_empty()
+        );
     }
 
     #[test]
     fn making_a_room_public_later_is_a_bad_request_for_pro_and_forbidden_for_epa() {
-        let wanted = RoomSettings { join_rule: Some(JoinRule::Public), ..private_room() };
-        assert!(matches!(plan_update(Product::Pro, &private_room(), &wanted, true), Err(CoreError::InvalidInput(_))));
-        assert!(matches!(plan_update(Product::Epa, &private_room(), &wanted, true), Err(CoreError::Forbidden(_))));
-        let knock = RoomSettings { join_rule: Some(JoinRule::Knock), ..private_room() };
-        assert!(matches!(plan_update(Product::Epa, &private_room(), &knock, true), Err(CoreError::Forbidden(_))));
-        let access = RoomSettings { access: Some(RoomAccess::Public), ..private_room() };
-        assert!(matches!(plan_update(Product::Epa, &private_room(), &access, true), Err(CoreError::Forbidden(_))));
+        let wanted = RoomSettings {
+            join_rule: Some(JoinRule::Public),
+            ..private_room()
+        };
+        assert!(matches!(
+            plan_update(Product::Pro, &private_room(), &wanted, true),
+            Err(CoreError::InvalidInput(_))
+        ));
+        assert!(matches!(
+            plan_update(Product::Epa, &private_room(), &wanted, true),
+            Err(CoreError::Forbidden(_))
+        ));
+        let knock = RoomSettings {
+            join_rule: Some(JoinRule::Knock),
+            ..private_room()
+        };
+        assert!(matches!(
+            plan_update(Product::Epa, &private_room(), &knock, true),
+            Err(CoreError::Forbidden(_))
+        ));
+        let access = RoomSettings {
+            access: Some(RoomAccess::Public),
+            ..private_room()
+        };
+        assert!(matches!(
+            plan_update(Product::Epa, &private_room(), &access, true),
+            Err(CoreError::Forbidden(_))
+        ));
     }
 
     #[test]
     fn world_readable_only_in_non_federated_pro_rooms() {
-        let wanted = RoomSettings { history: Some(HistoryVisibility::WorldReadable), ..private_room() };
-        assert!(matches!(plan_update(Product::Pro, &private_room(), &wanted, true), Err(CoreError::Forbidden(_))));
-        assert!(matches!(plan_update(Product::Epa, &private_room(), &wanted, false), Err(CoreError::Forbidden(_))));
+        let wanted = RoomSettings {
+            history: Some(HistoryVisibility::WorldReadable),
+            ..private_room()
+        };
+        assert!(matches!(
+            plan_update(Product::Pro, &private_room(), &wanted, true),
+            Err(CoreError::Forbidden(_))
+        ));
+        assert!(matches!(
+            plan_update(Product::Epa, &private_room(), &wanted, false),
+            Err(CoreError::Forbidden(_))
+        ));
         assert_eq!(
             plan_update(Product::Pro, &private_room(), &wanted, false).unwrap(),
             vec![RoomChange::History(HistoryVisibility::WorldReadable)]
@@ -402,7 +455,11 @@ mod tests {
 
     #[test]
     fn a_rename_changes_the_name() {
-        let wanted = RoomSettings { name: Some("new".into()), topic: Some("t".into()), ..private_room() };
+        let wanted = RoomSettings {
+            name: Some("new".into()),
+            topic: Some("t".into()),
+            ..private_room()
+        };
         assert_eq!(
             plan_update(Product::Pro, &private_room(), &wanted, true).unwrap(),
             vec![RoomChange::Name("new".into()), RoomChange::Topic("t".into())]

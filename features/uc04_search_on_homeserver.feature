@@ -1,0 +1,11 @@
+Feature: UC 04/05 - finding users of the own homeserver
+
+  Background:
+    Given the APIs "hs1-pro" and "hs2-pro" are cleaned up
+    And Alice claims a device on "hs1-pro" and logs in
+    And Bob claims a device on "hs1-pro" and logs in
+
+  Scenario: Search by MXID finds exactly the user, with the display name
+    Then Alice finds Bob on the homeserver with the display name
+    And Alice finds nobody on the homeserver for "@nobody-here:localhost:8448"
+    And Alice finds nobody on the homeserver for "not an mxid"

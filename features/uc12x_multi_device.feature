@@ -1,0 +1,20 @@
+Feature: UC 12X - a second device reads earlier messages after importing the recovery key
+
+  Background:
+    Given the APIs "hs1-pro" and "hs2-pro" are cleaned up
+
+  Scenario: Key export before the messages, import on a second device afterwards
+    Given Alice claims a device on "hs1-pro" and logs in
+    And Bob claims a device on "hs2-pro" and logs in
+    When Bob exports the recovery key
+    And Alice writes directly to Bob "first secret"
+    And Bob joins the chat with Alice
+    And Bob writes directly to Alice "my own answer"
+    And Alice writes directly to Bob "second secret"
+    And Bob sees "second secret" from Alice in the chat with Alice
+    And Bob2 claims a device on "hs2-pro" and logs into the account of Bob
+    And Bob2 imports the recovery key of Bob
+    And Bob logs out
+    Then Bob2 sees "first secret" from Alice in the chat with Alice
+    And Bob2 sees "second secret" from Alice in the chat with Alice
+    And Bob2 sees "my own answer" from Bob in the chat with Alice
