@@ -451,20 +451,20 @@ pub(crate) async fn describe(room: &Room) -> CoreResult<RoomInfo> {
             membership: membership(m.membership()),
         })
         .collect::<Vec<_>>();
-    let own_membership = Some(match room.state() {
+    let own_membership = match room.state() {
         RoomState::Joined => Membership::Join,
         RoomState::Invited => Membership::Invite,
         RoomState::Knocked => Membership::Knock,
         RoomState::Banned => Membership::Ban,
         _ => Membership::Leave,
-    });
+    };
     let own = room.own_user_id().to_string();
     let members = members
         .into_iter()
         .map(|m| {
             if m.user_id == own {
                 Member {
-                    membership: own_membership.unwrap_or(m.membership),
+                    membership: own_membership,
                     ..m
                 }
             } else {
@@ -507,7 +507,7 @@ pub(crate) async fn describe(room: &Room) -> CoreResult<RoomInfo> {
         encrypted: matches!(room.encryption_state(), EncryptionState::Encrypted),
         federated: room.create_content().is_none_or(|c| c.federate),
         version: room.version().map(|v| v.to_string()),
-        own_membership,
+        own_membership: Some(own_membership),
         members,
     })
 }
