@@ -202,7 +202,11 @@ PYEOF
 # keyword at module start-up (TypeError). This shim, loaded as the first module, accepts
 # the keyword and calls the callbacks from a wrapper around upgrade_room.
 cat > "$STATE/bin/tim_compat.py" <<'PYEOF'
+import json
 import logging
+import sys
+import synapse.app.homeserver
+from twisted.web.resource import Resource
 from synapse.handlers.room import RoomCreationHandler
 from synapse.module_api import ModuleApi
 
@@ -233,9 +237,55 @@ if not getattr(ModuleApi, "_tim_compat_patched", False):
     ModuleApi._tim_compat_patched = True
 
 
+class SupportWellKnown(Resource):
+    """GET /.well-known/matrix/support (MSC1929), which stock Synapse does not serve but a
+    TI-M Fachdienst must (the suite checks GET 200 with a body and DELETE 405)."""
+    isLeaf = True
+
+    def __init__(self, contact):
+        super().__init__()
+        self._body = json.dumps({"contacts": [{"role": "m.role.admin", "email_address": contact}],
+                                 "support_page": "https://example.org/tim-support"}).encode()
+
+    def render_GET(self, request):
+        request.setHeader(b"Content-Type", b"application/json")
+        return self._body
+
+    def _not_allowed(self, request):
+        request.setResponseCode(405)
+        request.setHeader(b"Allow", b"GET, HEAD")
+        return b""
+
+    render_DELETE = render_PUT = render_POST = _not_allowed
+
+
+_support_email = ["support@example.org"]
+
+def _patch_well_known(mod):
+    # /.well-known is Synapse's own resource; a module resource below it would clash, so the
+    # support document is added to that resource when Synapse builds it (after module load).
+    # Synapse runs as `python -m synapse.app.homeserver`, i.e. as __main__: patch that too.
+    if mod is None or getattr(mod, "_tim_support_patched", False) or not hasattr(mod, "well_known_resource"):
+        return
+    original = mod.well_known_resource
+
+    def well_known_with_support(hs):
+        res = original(hs)
+        res.children[b"matrix"].putChild(b"support", SupportWellKnown(_support_email[0]))
+        return res
+
+    mod.well_known_resource = well_known_with_support
+    mod._tim_support_patched = True
+
+
+for _mod in (synapse.app.homeserver, sys.modules.get("__main__")):
+    _patch_well_known(_mod)
+
+
 class UpgradeRoomHookShim:
     def __init__(self, config, api):
-        logger.info("tim_compat: on_upgrade_room shim active")
+        logger.info("tim_compat: on_upgrade_room shim and support well-known active")
+        _support_email[0] = config.get("support_email", _support_email[0])
 
     @staticmethod
     def parse_config(config):
@@ -312,7 +362,7 @@ database: {name: sqlite3, args: {database: "$d/homeserver.db"}}
 log_config: "$d/log.config"
 signing_key_path: "$d/signing.key"
 media_store_path: "$d/media"
-enable_authenticated_media: true
+enable_authenticated_media: false   # the suite (10X) still downloads via /_matrix/media/v3; v1.11 authenticated media works too
 max_upload_size: 100M
 registration_shared_secret: "$SECRET"
 enable_registration: false
@@ -320,6 +370,7 @@ macaroon_secret_key: "$(cat "$d/macaroon")"
 form_secret: "$(cat "$d/macaroon")-form"
 default_room_version: "10"        # invite checker only allows room versions 9/10 by default
 user_directory: {enabled: true, search_all_users: true}
+require_auth_for_profile_requests: true   # TI-M: no profile look-ups without a token
 room_list_publication_rules: [{action: allow}]   # TI-M Pro public rooms must reach the directory (default: deny)
 # ---- federation on loopback only
 federation_domain_whitelist: [$(printf '"%s", ' "${ALL_NAMES[@]}" | sed 's/, $//')]

@@ -1,5 +1,6 @@
 //! Step definitions, grouped by domain concept.
 pub mod devices;
+pub mod homeserver;
 pub mod media;
 pub mod messages;
 pub mod rooms;

@@ -1,0 +1,126 @@
+//! Steps that call the homeserver directly, as the suite does in UC 10X: the base URL comes
+//! from `https://<info.homeserver>/.well-known/matrix/client`, the token from the login.
+
+use cucumber::then;
+use serde_json::{Value, json};
+
+use super::world::{TimWorld, json};
+
+/// Base URL and access token of an actor's homeserver session.
+async fn homeserver_of(w: &TimWorld, actor: &str) -> (String, String) {
+    let a = w.actor(actor).clone();
+    let info = json(w.client(&a.api).get_info().send().await.expect("info").into_inner());
+    let host = info["homeserver"].as_str().expect("homeserver");
+    let well_known: Value = TimWorld::http()
+        .get(format!("https://{host}/.well-known/matrix/client"))
+        .send()
+        .await
+        .expect(".well-known answers")
+        .json()
+        .await
+        .expect(".well-known is JSON");
+    let base = well_known["m.homeserver"]["base_url"]
+        .as_str()
+        .expect("base_url")
+        .trim_end_matches('/')
+        .to_string();
+    let account = json(
+        w.client(&a.api)
+            .read_account()
+            .device_id(a.device_id)
+            .send()
+            .await
+            .expect("account")
+            .into_inner(),
+    );
+    (base, account["accessToken"].as_str().expect("accessToken").to_string())
+}
+
+#[then(expr = "the homeserver of {word} speaks Matrix {string}")]
+async fn speaks(w: &mut TimWorld, actor: String, version: String) {
+    let (base, _) = homeserver_of(w, &actor).await;
+    let v: Value = TimWorld::http()
+        .get(format!("{base}/_matrix/client/versions"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(v["versions"].as_array().unwrap().contains(&json!(version)), "{v}");
+}
+
+#[then(expr = "the homeserver of {word} answers GET {string} with the token with status {int}")]
+async fn get_with_token(w: &mut TimWorld, actor: String, path: String, status: u16) {
+    let (base, token) = homeserver_of(w, &actor).await;
+    let resp = TimWorld::http()
+        .get(format!("{base}{path}"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), status, "GET {path}");
+}
+
+#[then(expr = "the homeserver of {word} refuses a profile request for {word} without a token with status {int}")]
+async fn profile_without_token(w: &mut TimWorld, actor: String, other: String, status: u16) {
+    let (base, _) = homeserver_of(w, &actor).await;
+    let other = w.actor(&other).mxid.clone();
+    let resp = TimWorld::http()
+        .get(format!("{base}/_matrix/client/v3/profile/{other}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), status);
+}
+
+#[then(expr = "the support information of the homeserver of {word} can be read but not deleted")]
+async fn support(w: &mut TimWorld, actor: String) {
+    let a = w.actor(&actor).clone();
+    let info = json(w.client(&a.api).get_info().send().await.expect("info").into_inner());
+    let url = format!(
+        "https://{}/.well-known/matrix/support",
+        info["homeserver"].as_str().unwrap()
+    );
+    let get = TimWorld::http().get(&url).send().await.unwrap();
+    assert_eq!(get.status().as_u16(), 200);
+    assert!(!get.bytes().await.unwrap().is_empty());
+    assert_eq!(
+        TimWorld::http().delete(&url).send().await.unwrap().status().as_u16(),
+        405
+    );
+}
+
+#[then(
+    expr = "the file {string} sent by {word} in the room {string} can be fetched from the homeserver with the deprecated media API"
+)]
+async fn legacy_media(w: &mut TimWorld, name: String, actor: String, label: String) {
+    let (client, id) = w.actor_client(&actor);
+    let msgs = json(
+        client
+            .get_messages()
+            .device_id(id)
+            .room_id(w.room_id(&label))
+            .send()
+            .await
+            .unwrap()
+            .into_inner(),
+    );
+    let url = msgs
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["body"] == json!(name))
+        .expect("sent file listed")["file"]["url"]
+        .as_str()
+        .expect("file.url")
+        .to_string();
+    let (base, _) = homeserver_of(w, &actor).await;
+    let media = url.trim_start_matches("mxc://");
+    let resp = TimWorld::http()
+        .get(format!("{base}/_matrix/media/v3/download/{media}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 200);
+}
