@@ -4,7 +4,7 @@
 use cucumber::{then, when};
 use serde_json::{Value, json};
 
-use super::world::{TimWorld, body, json, poll};
+use super::world::{TimWorld, body, json};
 
 /// A test file of `size` bytes for a file name (magic bytes of the format + filler).
 pub fn test_file(name: &str, size: usize) -> Vec<u8> {
@@ -87,30 +87,9 @@ fn assert_encrypted_attachment(m: &Value, msgtype: &str, mime: &str) {
 
 #[then(expr = "{word} downloads the file {string} of {int} bytes from {word} in the room {string} unchanged")]
 async fn downloads(w: &mut TimWorld, reader: String, name: String, size: usize, author: String, label: String) {
-    let (client, id) = w.actor_client(&reader);
-    let room_id = w.room_id(&label);
-    let author = w.actor(&author).mxid.clone();
-    let listed = poll(15, || {
-        let (client, room_id, author, name) = (client.clone(), room_id.clone(), author.clone(), name.clone());
-        async move {
-            let msgs = json(
-                client
-                    .get_messages()
-                    .device_id(id)
-                    .room_id(room_id)
-                    .send()
-                    .await
-                    .ok()?
-                    .into_inner(),
-            );
-            msgs.as_array()?
-                .iter()
-                .find(|m| m["body"] == json!(name) && m["author"] == json!(author))
-                .cloned()
-        }
-    })
-    .await
-    .unwrap_or_else(|| panic!("{reader} did not receive {name}"));
+    let listed = super::messages::find(w, &reader, &label, &name, &author)
+        .await
+        .unwrap_or_else(|| panic!("{reader} did not receive {name}"));
     let mime = listed["info"]["mimetype"].as_str().unwrap_or_default().to_string();
     assert_encrypted_attachment(&listed, listed["msgtype"].as_str().unwrap(), &mime);
     let a = w.actor(&reader).clone();

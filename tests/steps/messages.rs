@@ -152,7 +152,7 @@ async fn messages_of(w: &TimWorld, reader: &str, label: &str) -> Vec<Value> {
     json(msgs.into_inner()).as_array().cloned().unwrap_or_default()
 }
 
-async fn find(w: &TimWorld, reader: &str, label: &str, text: &str, author: &str) -> Option<Value> {
+pub async fn find(w: &TimWorld, reader: &str, label: &str, text: &str, author: &str) -> Option<Value> {
     let author = w.actor(author).mxid.clone();
     poll(15, || async {
         messages_of(w, reader, label)

@@ -21,6 +21,24 @@ async fn rooms_of(w: &TimWorld, actor: &str) -> Vec<Value> {
     rooms.as_array().cloned().expect("rooms is an array")
 }
 
+/// POST /rooms as the suite sends it; the created Room, or the refusal's status.
+async fn create(w: &TimWorld, actor: &str, request: Value) -> Result<Value, u16> {
+    let (client, id) = w.actor_client(actor);
+    match client
+        .create_room()
+        .device_id(id)
+        .body(body::<contract_client::types::CreateRoomRequest>(request))
+        .send()
+        .await
+    {
+        Ok(resp) => {
+            assert_eq!(resp.status().as_u16(), 201);
+            Ok(json(resp.into_inner()))
+        }
+        Err(e) => Err(super::world::status_of(&e)),
+    }
+}
+
 fn membership_of(room: &Value, mxid: &str) -> Option<String> {
     room["members"].as_array()?.iter().find(|m| m["mxid"] == json!(mxid))?["membershipState"]
         .as_str()
@@ -31,19 +49,10 @@ fn membership_of(room: &Value, mxid: &str) -> Option<String> {
 #[when(expr = "{word} creates the room {string}")]
 async fn creates_room(w: &mut TimWorld, actor: String, label: String) {
     let name = w.unique(&label);
-    let (client, id) = w.actor_client(&actor);
     // Exactly what the suite sends: explicit nulls and an empty invite list.
     let request = json!({"name": name, "roomAccess": "private", "theme": null, "joinRule": null,
                           "historyVisibility": null, "isEncrypted": null, "invitedMembers": []});
-    let resp = client
-        .create_room()
-        .device_id(id)
-        .body(body::<contract_client::types::CreateRoomRequest>(request))
-        .send()
-        .await
-        .expect("createRoom");
-    assert_eq!(resp.status().as_u16(), 201);
-    let room = json(resp.into_inner());
+    let room = create(w, &actor, request).await.expect("createRoom");
     assert_eq!(room["name"], json!(name));
     let mxid = w.actor(&actor).mxid.clone();
     assert_eq!(room["members"], json!([{"mxid": mxid, "membershipState": "join"}]));
@@ -255,18 +264,9 @@ async fn refused_property(w: &mut TimWorld, field: String, label: String, value:
 #[when(expr = "{word} creates the room {string} with the topic {string}")]
 async fn creates_room_with_topic(w: &mut TimWorld, actor: String, label: String, topic: String) {
     let name = w.unique(&label);
-    let (client, id) = w.actor_client(&actor);
     let request = json!({"name": name, "roomAccess": "private", "theme": topic, "invitedMembers": null});
-    let resp = client
-        .create_room()
-        .device_id(id)
-        .body(body::<contract_client::types::CreateRoomRequest>(request))
-        .send()
-        .await
-        .expect("createRoom");
-    assert_eq!(resp.status().as_u16(), 201);
-    w.rooms
-        .insert(label, json(resp.into_inner())["roomId"].as_str().unwrap().to_string());
+    let resp = create(w, &actor, request).await.expect("createRoom");
+    w.rooms.insert(label, resp["roomId"].as_str().unwrap().to_string());
 }
 
 #[then(expr = "the state of the room {string} seen by {word} carries the TI-M room type, name and topic")]
@@ -304,17 +304,8 @@ async fn tim_state(w: &mut TimWorld, label: String, actor: String) {
 #[when(expr = "{word} creates the public room {string}")]
 async fn creates_public(w: &mut TimWorld, actor: String, label: String) {
     let name = w.unique(&label);
-    let (client, id) = w.actor_client(&actor);
     let request = json!({"name": name, "roomAccess": "public", "joinRule": "public", "isEncrypted": false, "historyVisibility": "shared"});
-    let resp = client
-        .create_room()
-        .device_id(id)
-        .body(body::<contract_client::types::CreateRoomRequest>(request))
-        .send()
-        .await
-        .expect("createRoom");
-    assert_eq!(resp.status().as_u16(), 201);
-    let room = json(resp.into_inner());
+    let room = create(w, &actor, request).await.expect("createRoom");
     for (f, v) in [
         ("joinRule", json!("public")),
         ("roomAccess", json!("public")),
@@ -330,16 +321,8 @@ async fn creates_public(w: &mut TimWorld, actor: String, label: String) {
 #[then(expr = "creating an unencrypted private room is refused for {word} with status {int}")]
 async fn unencrypted_refused(w: &mut TimWorld, actor: String, status: u16) {
     let name = w.unique("unencrypted");
-    let (client, id) = w.actor_client(&actor);
     let request = json!({"name": name, "roomAccess": "private", "joinRule": "invite", "isEncrypted": false});
-    let err = client
-        .create_room()
-        .device_id(id)
-        .body(body::<contract_client::types::CreateRoomRequest>(request))
-        .send()
-        .await
-        .expect_err("must be refused");
-    assert_eq!(super::world::status_of(&err), status);
+    assert_eq!(create(w, &actor, request).await.expect_err("must be refused"), status);
 }
 
 #[then(expr = "{word} finds the room {string} in the room list")]
