@@ -3,6 +3,7 @@
 
 use serde_json::{Value, json};
 
+use crate::core::rules::reply_fallback;
 use crate::core::rules::timeline::{Attachment, EncryptedFile, MessageBody, TimelineEvent};
 
 /// A room event (decrypted where possible) → the timeline rule's view of it, if it matters.
@@ -46,13 +47,19 @@ pub(crate) fn timeline_event(event: &Value) -> Option<TimelineEvent> {
     }
 }
 
+/// The displayable content; a reply is shown without the quoted original it carries.
 pub(crate) fn body_of(content: &Value) -> Option<MessageBody> {
     let s = |k: &str| content[k].as_str().map(String::from);
+    let is_reply = content["m.relates_to"].get("m.in_reply_to").is_some();
+    let unquote = |text: String, strip: fn(&str) -> &str| match is_reply {
+        true => strip(&text).to_string(),
+        false => text,
+    };
     Some(MessageBody {
-        body: s("body")?,
+        body: unquote(s("body")?, reply_fallback::strip_body),
         msgtype: s("msgtype")?,
         format: s("format"),
-        formatted_body: s("formatted_body"),
+        formatted_body: s("formatted_body").map(|h| unquote(h, reply_fallback::strip_formatted)),
         geo_uri: s("geo_uri"),
         attachment: attachment_of(content),
     })
@@ -184,6 +191,30 @@ mod tests {
                 new
             })
         );
+    }
+
+    #[test]
+    fn a_reply_is_listed_without_its_fallback_quote() {
+        let event = json!({"type": "m.room.message", "event_id": "$r", "sender": "@b:hs", "origin_server_ts": 7,
+            "content": {"msgtype": "m.text", "body": "> <@a:hs> Frage\n\nAntwort",
+                        "format": "org.matrix.custom.html",
+                        "formatted_body": "<mx-reply><blockquote>Frage</blockquote></mx-reply>Antwort",
+                        "m.relates_to": {"m.in_reply_to": {"event_id": "$q"}}}});
+        let Some(TimelineEvent::Message { content, .. }) = timeline_event(&event) else {
+            panic!("a reply is a message")
+        };
+        assert_eq!(content.body, "Antwort");
+        assert_eq!(content.formatted_body.as_deref(), Some("Antwort"));
+    }
+
+    #[test]
+    fn a_quote_that_is_not_a_reply_keeps_its_text() {
+        let event = json!({"type": "m.room.message", "event_id": "$r", "sender": "@b:hs",
+            "content": {"msgtype": "m.text", "body": "> zitiert\n\nText"}});
+        let Some(TimelineEvent::Message { content, .. }) = timeline_event(&event) else {
+            panic!("a message")
+        };
+        assert_eq!(content.body, "> zitiert\n\nText");
     }
 
     #[test]
