@@ -7,7 +7,9 @@ Feature: UC 12X - a second device reads earlier messages after importing the rec
     Given Alice claims a device on "hs1-pro" and logs in
     And Bob claims a device on "hs2-pro" and logs in
     When Bob exports the recovery key
-    And Alice writes directly to Bob "first secret"
+    Then the homeserver shows Bob's device signed by the account's cross-signing key
+    And Bob exports the recovery key again and gets the same key
+    When Alice writes directly to Bob "first secret"
     And Bob joins the chat with Alice
     And Bob writes directly to Alice "my own answer"
     And Alice writes directly to Bob "second secret"
@@ -16,5 +18,6 @@ Feature: UC 12X - a second device reads earlier messages after importing the rec
     And Bob2 imports the recovery key of Bob
     And Bob logs out
     Then Bob2 sees "first secret" from Alice in the chat with Alice
+    And Bob2 exports the recovery key and gets the key of Bob
     And Bob2 sees "second secret" from Alice in the chat with Alice
     And Bob2 sees "my own answer" from Bob in the chat with Alice

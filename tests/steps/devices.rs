@@ -238,6 +238,20 @@ async fn exports_key(w: &mut TimWorld, actor: String) {
     w.keys.insert(actor, key);
 }
 
+#[then(expr = "{word} exports the recovery key again and gets the same key")]
+async fn exports_same_key(w: &mut TimWorld, actor: String) {
+    exports_key_of(w, actor.clone(), actor).await;
+}
+
+/// A later export (also on another device of the account) must not rotate the key: other
+/// devices may already hold it.
+#[then(expr = "{word} exports the recovery key and gets the key of {word}")]
+async fn exports_key_of(w: &mut TimWorld, actor: String, owner: String) {
+    let known = w.keys.get(&owner).cloned().expect("exported before");
+    exports_key(w, actor.clone()).await;
+    assert_eq!(w.keys[&actor], known, "the export rotated the recovery key");
+}
+
 #[given(expr = "{word} claims a device on {string} and logs into the account of {word}")]
 #[when(expr = "{word} claims a device on {string} and logs into the account of {word}")]
 async fn logs_into_other(w: &mut TimWorld, actor: String, api: String, owner: String) {

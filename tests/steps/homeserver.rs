@@ -124,3 +124,48 @@ async fn legacy_media(w: &mut TimWorld, name: String, actor: String, label: Stri
         .unwrap();
     assert_eq!(resp.status().as_u16(), 200);
 }
+
+/// Cross-signing as another device sees it: the account publishes a master and a
+/// self-signing key, and the self-signing key has signed the actor's device.
+#[then(expr = "the homeserver shows {word}'s device signed by the account's cross-signing key")]
+async fn cross_signed(w: &mut TimWorld, actor: String) {
+    let (base, token) = homeserver_of(w, &actor).await;
+    let http = TimWorld::http();
+    let whoami: Value = http
+        .get(format!("{base}/_matrix/client/v3/account/whoami"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let (user, device) = (whoami["user_id"].clone(), whoami["device_id"].clone());
+    let (user, device) = (user.as_str().unwrap(), device.as_str().unwrap());
+    // The bootstrap runs in the background after login; give it a few seconds.
+    let mut last = Value::Null;
+    for _ in 0..20 {
+        last = http
+            .post(format!("{base}/_matrix/client/v3/keys/query"))
+            .bearer_auth(&token)
+            .json(&json!({"device_keys": {user: []}}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let self_signing = last["self_signing_keys"][user]["keys"]
+            .as_object()
+            .and_then(|k| k.keys().next().cloned());
+        let signed = self_signing.is_some_and(|key_id| {
+            last["master_keys"][user]["keys"].is_object()
+                && last["device_keys"][user][device]["signatures"][user][&key_id].is_string()
+        });
+        if signed {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    }
+    panic!("{actor}'s device {device} is not cross-signed: {last}");
+}

@@ -64,6 +64,7 @@ struct Inner {
     user: Mxid,
     product: Product,
     display_name: String,
+    store: StoreLocation,
     sync_task: Mutex<Option<JoinHandle<()>>>,
     media: std::sync::Mutex<super::media::MediaIndex>,
 }
@@ -126,6 +127,7 @@ impl Session {
                 user,
                 product: req.product,
                 display_name,
+                store: req.store,
                 sync_task: Mutex::new(None),
                 media: Default::default(),
             }),
@@ -189,6 +191,10 @@ impl Session {
 
     pub(crate) fn client(&self) -> &Client {
         &self.inner.client
+    }
+
+    pub(crate) fn store(&self) -> &StoreLocation {
+        &self.inner.store
     }
 
     pub(crate) fn media_index(&self) -> std::sync::MutexGuard<'_, super::media::MediaIndex> {
