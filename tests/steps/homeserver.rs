@@ -1,13 +1,13 @@
 //! Steps that call the homeserver directly, as the suite does in UC 10X: the base URL comes
 //! from `https://<info.homeserver>/.well-known/matrix/client`, the token from the login.
 
-use cucumber::then;
+use cucumber::{then, when};
 use serde_json::{Value, json};
 
 use super::world::{TimWorld, json};
 
 /// Base URL and access token of an actor's homeserver session.
-async fn homeserver_of(w: &TimWorld, actor: &str) -> (String, String) {
+pub async fn homeserver_of(w: &TimWorld, actor: &str) -> (String, String) {
     let a = w.actor(actor).clone();
     let info = json(w.client(&a.api).get_info().send().await.expect("info").into_inner());
     let host = info["homeserver"].as_str().expect("homeserver");
@@ -168,4 +168,36 @@ async fn cross_signed(w: &mut TimWorld, actor: String) {
         tokio::time::sleep(std::time::Duration::from_millis(500)).await;
     }
     panic!("{actor}'s device {device} is not cross-signed: {last}");
+}
+
+/// An upgrade made by another client (as Element does it): the upgrading member invites the
+/// others into the successor, since Synapse does not carry invite-only memberships over.
+#[when(expr = "{word} upgrades the room {string} on the homeserver and invites {word} into the new room")]
+async fn upgrades_room(w: &mut TimWorld, actor: String, label: String, invitee: String) {
+    let (base, token) = homeserver_of(w, &actor).await;
+    let old = w.room_id(&label);
+    let http = TimWorld::http();
+    let resp: Value = http
+        .post(format!("{base}/_matrix/client/v3/rooms/{old}/upgrade"))
+        .bearer_auth(&token)
+        .json(&json!({"new_version": "10"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let new = resp["replacement_room"]
+        .as_str()
+        .unwrap_or_else(|| panic!("upgrade: {resp}"));
+    let invitee = w.actor(&invitee).mxid.clone();
+    let invite = http
+        .post(format!("{base}/_matrix/client/v3/rooms/{new}/invite"))
+        .bearer_auth(&token)
+        .json(&json!({"user_id": invitee}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(invite.status().as_u16(), 200, "invite into the successor");
+    w.rooms.insert(format!("{label} (upgraded)"), new.to_string());
 }

@@ -356,3 +356,23 @@ async fn read_refused(w: &mut TimWorld, label: String, actor: String, status: u1
         .expect_err("must be refused");
     assert_eq!(super::world::status_of(&err), status);
 }
+
+/// Following an upgrade: the list shows the successor, and no longer the tombstoned room.
+#[then(expr = "{word} lists the room {string} only under its upgraded ID")]
+async fn lists_upgraded(w: &mut TimWorld, actor: String, label: String) {
+    let old = w.room_id(&label);
+    let new = w.room_id(&format!("{label} (upgraded)"));
+    let listed = poll(20, || async {
+        let ids: Vec<Value> = rooms_of(w, &actor)
+            .await
+            .into_iter()
+            .map(|r| r["roomId"].clone())
+            .collect();
+        (ids.contains(&json!(new)) && !ids.contains(&json!(old))).then_some(ids)
+    })
+    .await;
+    assert!(
+        listed.is_some(),
+        "{actor} does not list {label} as the upgraded room {new} alone"
+    );
+}

@@ -35,12 +35,11 @@ impl Keys<'_> {
     /// otherwise it is rotated, because an existing key cannot be read back from the server.
     pub async fn export_recovery_key(&self) -> CoreResult<String> {
         let recovery = self.session.client().encryption().recovery();
-        if recovery.state() == RecoveryState::Enabled {
-            if let Some(key) = self.remembered_key().await {
-                if self.opens_secret_storage(&key).await {
-                    return Ok(key);
-                }
-            }
+        if recovery.state() == RecoveryState::Enabled
+            && let Some(key) = self.remembered_key().await
+            && self.opens_secret_storage(&key).await
+        {
+            return Ok(key);
         }
         let key = if recovery.state() == RecoveryState::Enabled {
             recovery.reset_key().await

@@ -68,7 +68,7 @@ const SEND_ATTEMPTS: u32 = 3;
 impl Messages<'_> {
     /// Sends into a joined room (encrypted if the room is). Returns the message as sent.
     pub async fn send(&self, room_id: &str, msg: NewMessage) -> CoreResult<Message> {
-        let room = self.joined_room(room_id)?;
+        let room = self.joined_room(room_id).await?;
         self.send_into(&room, msg).await
     }
 
@@ -118,10 +118,21 @@ impl Messages<'_> {
     /// All readable messages of a room in chronological order, with edits applied and deleted
     /// ones left out. Undecryptable events and other event types are not listed, so every
     /// entry has a body and an author.
+    /// After a room upgrade the list spans the old room and its successors, oldest first.
     pub async fn list(&self, room_id: &str) -> CoreResult<Vec<Message>> {
-        let Some(room) = self.session.client().get_room(&parse(room_id)?) else {
+        let id = parse(room_id)?;
+        if self.session.client().get_room(&id).is_none() {
             return self.read_without_membership(room_id).await;
-        };
+        }
+        self.known_room(room_id).await?;
+        let mut messages = Vec::new();
+        for room in self.session.room_lineage(&id) {
+            messages.extend(self.room_messages(&room).await?);
+        }
+        Ok(messages)
+    }
+
+    async fn room_messages(&self, room: &Room) -> CoreResult<Vec<Message>> {
         let (cache, _drop_handles) = room.event_cache().await.map_err(CoreError::internal)?;
         let mut events = cache.events().await.map_err(CoreError::internal)?;
         if events.len() < usize::from(BACKFILL_EVENTS) {
@@ -173,8 +184,9 @@ impl Messages<'_> {
 
     /// Replaces the text of an own message (`m.replace`); the list keeps the message's id.
     pub async fn edit(&self, room_id: &str, message_id: &str, msg: NewMessage) -> CoreResult<Message> {
-        let room = self.joined_room(room_id)?;
         let original = self.own_message(room_id, message_id).await?;
+        // The message may live in a predecessor of the room (upgrade): edit it there.
+        let room = self.room_of(&original)?;
         let content = self.body_for(&room, msg).await?;
         let event_id = send_with_retry(&room, edit_json(&original.message_id, &content)).await?;
         self.await_listed(&room, &event_id).await;
@@ -188,8 +200,8 @@ impl Messages<'_> {
 
     /// Deletes a message by redaction, together with all its edits (A_28355).
     pub async fn delete(&self, room_id: &str, message_id: &str) -> CoreResult<()> {
-        let room = self.joined_room(room_id)?;
         let original = self.find_message(room_id, message_id).await?;
+        let room = self.room_of(&original)?;
         for edit in self.edit_ids(&room, &original.message_id).await? {
             room.redact(&parse_event(&edit)?, None, None)
                 .await
@@ -286,7 +298,7 @@ impl Messages<'_> {
                     .await?
             }
         };
-        let room = self.joined_room(room_id.as_str())?;
+        let room = self.joined_room(room_id.as_str()).await?;
         self.send_into(&room, msg).await
     }
 
@@ -316,15 +328,23 @@ impl Messages<'_> {
         Ok(out)
     }
 
-    fn known_room(&self, room_id: &str) -> CoreResult<Room> {
+    /// The room an ID stands for, following upgrades.
+    async fn known_room(&self, room_id: &str) -> CoreResult<Room> {
         self.session
-            .client()
-            .get_room(&parse(room_id)?)
+            .current_room(&parse(room_id)?)
+            .await
             .ok_or_else(|| CoreError::NotFound(format!("room {room_id} is unknown to this account")))
     }
 
-    fn joined_room(&self, room_id: &str) -> CoreResult<Room> {
-        let room = self.known_room(room_id)?;
+    /// The room a listed message lives in (a predecessor after an upgrade).
+    fn room_of(&self, message: &Message) -> CoreResult<Room> {
+        let room = self.session.client().get_room(&parse(&message.room_id)?);
+        room.filter(|r| r.state() == RoomState::Joined)
+            .ok_or_else(|| CoreError::Forbidden(format!("not a member of room {}", message.room_id)))
+    }
+
+    async fn joined_room(&self, room_id: &str) -> CoreResult<Room> {
+        let room = self.known_room(room_id).await?;
         if room.state() != RoomState::Joined {
             return Err(CoreError::Forbidden(format!("not a member of room {room_id}")));
         }

@@ -5,6 +5,7 @@ pub mod media;
 pub mod messages;
 pub mod rooms;
 pub mod session;
+mod upgrades;
 pub mod users;
 
 mod errors;

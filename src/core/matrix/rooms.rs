@@ -92,9 +92,15 @@ impl Session {
 impl Rooms<'_> {
     /// Joined rooms, pending invites and left-but-not-forgotten rooms (local state), plus,
     /// for Pro, the public rooms of the own homeserver's directory.
+    /// A room replaced by an upgrade the account followed is listed once, as its successor.
     pub async fn list(&self) -> CoreResult<Vec<RoomInfo>> {
+        self.session.follow_upgrades().await;
+        let chain = self.session.room_chain();
         let mut out = Vec::new();
         for room in self.session.client().rooms() {
+            if chain.is_superseded(room.room_id().as_str()) {
+                continue;
+            }
             if matches!(
                 room.state(),
                 RoomState::Joined | RoomState::Invited | RoomState::Left | RoomState::Knocked
@@ -152,7 +158,7 @@ impl Rooms<'_> {
     /// Applies the changed settings (name and topic also to their TI-M copies), after the
     /// room policy accepted them; waits until sync shows the new state.
     pub async fn update(&self, room_id: &str, wanted: RoomSettings) -> CoreResult<RoomInfo> {
-        let room = self.room(room_id)?;
+        let room = self.room(room_id).await?;
         let current = describe(&room).await?;
         let before = current.settings();
         let changes = room_policy::plan_update(self.session.product(), &before, &wanted, current.federated)?;
@@ -199,7 +205,7 @@ impl Rooms<'_> {
 
     /// Every state event of the room, as the homeserver has it now.
     pub async fn state_events(&self, room_id: &str) -> CoreResult<Vec<StateEvent>> {
-        let room = self.room(room_id)?;
+        let room = self.room(room_id).await?;
         let request = get_state_events::Request::new(room.room_id().to_owned());
         let response = self.session.client().send(request).await.map_err(from_http)?;
         Ok(response
@@ -219,7 +225,7 @@ impl Rooms<'_> {
     }
 
     pub async fn get(&self, room_id: &str) -> CoreResult<RoomInfo> {
-        describe(&self.room(room_id)?).await
+        describe(&self.room(room_id).await?).await
     }
 
     /// Creates a room with the TI-M defaults after the room policy accepted the request.
@@ -255,7 +261,7 @@ impl Rooms<'_> {
 
     /// Invites each user in turn; the homeserver's refusal surfaces as `Forbidden`.
     pub async fn invite(&self, room_id: &str, users: &[Mxid]) -> CoreResult<RoomInfo> {
-        let room = self.room(room_id)?;
+        let room = self.room(room_id).await?;
         for user in users {
             self.invite_one(room.room_id(), user).await?;
         }
@@ -263,7 +269,7 @@ impl Rooms<'_> {
     }
 
     pub(crate) async fn invite_one(&self, room_id: &RoomId, user: &Mxid) -> CoreResult<()> {
-        let room = self.room(room_id.as_str())?;
+        let room = self.room(room_id.as_str()).await?;
         let user_id = user_id(user)?;
         room.invite_user_by_id(&user_id).await.map_err(from_sdk)?;
         self.await_membership(room_id, user, Membership::Invite).await;
@@ -294,7 +300,7 @@ impl Rooms<'_> {
 
     /// Leaves (or rejects an invite). The room stays listed with own membership `leave`.
     pub async fn leave(&self, room_id: &str) -> CoreResult<RoomInfo> {
-        let room = self.room(room_id)?;
+        let room = self.room(room_id).await?;
         if room.state() != RoomState::Left {
             room.leave().await.map_err(from_sdk)?;
         }
@@ -305,7 +311,7 @@ impl Rooms<'_> {
 
     /// Leaves if needed, then forgets: the room disappears from [`Rooms::list`] at once.
     pub async fn forget(&self, room_id: &str) -> CoreResult<()> {
-        let room = self.room(room_id)?;
+        let room = self.room(room_id).await?;
         if room.state() != RoomState::Left {
             self.leave(room_id).await?;
         }
@@ -332,11 +338,12 @@ impl Rooms<'_> {
         Ok(())
     }
 
-    fn room(&self, room_id: &str) -> CoreResult<Room> {
+    /// The room an ID stands for, following upgrades.
+    async fn room(&self, room_id: &str) -> CoreResult<Room> {
         let id = parse_room_id(room_id)?;
         self.session
-            .client()
-            .get_room(&id)
+            .current_room(&id)
+            .await
             .ok_or_else(|| CoreError::NotFound(format!("room {room_id} is unknown to this account")))
     }
 

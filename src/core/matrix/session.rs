@@ -67,6 +67,8 @@ struct Inner {
     store: StoreLocation,
     sync_task: Mutex<Option<JoinHandle<()>>>,
     media: std::sync::Mutex<super::media::MediaIndex>,
+    /// When joining a room's upgrade successor was last tried.
+    follow_attempts: std::sync::Mutex<std::collections::HashMap<String, std::time::Instant>>,
 }
 
 impl std::fmt::Debug for Session {
@@ -130,6 +132,7 @@ impl Session {
                 store: req.store,
                 sync_task: Mutex::new(None),
                 media: Default::default(),
+                follow_attempts: Default::default(),
             }),
         };
         session.start_sync().await;
@@ -195,6 +198,12 @@ impl Session {
 
     pub(crate) fn store(&self) -> &StoreLocation {
         &self.inner.store
+    }
+
+    pub(crate) fn follow_attempts(
+        &self,
+    ) -> std::sync::MutexGuard<'_, std::collections::HashMap<String, std::time::Instant>> {
+        self.inner.follow_attempts.lock().expect("follow attempts lock")
     }
 
     pub(crate) fn media_index(&self) -> std::sync::MutexGuard<'_, super::media::MediaIndex> {

@@ -4,3 +4,4 @@ pub mod direct_chat;
 pub mod reply_fallback;
 pub mod room_policy;
 pub mod timeline;
+pub mod upgrades;

@@ -35,7 +35,10 @@ mod tests {
 
     #[test]
     fn an_empty_quote_line_is_part_of_the_fallback() {
-        assert_eq!(strip_body("> <@a:hs> x\n>\n> y\n\nanswer\n> not a quote"), "answer\n> not a quote");
+        assert_eq!(
+            strip_body("> <@a:hs> x\n>\n> y\n\nanswer\n> not a quote"),
+            "answer\n> not a quote"
+        );
     }
 
     #[test]
