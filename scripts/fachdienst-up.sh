@@ -1,20 +1,21 @@
 #!/usr/bin/env bash
-# fachdienst-up.sh - install (if missing) and start one or two TI-M-"Fachdienst"-like
+# fachdienst-up.sh - install (if missing) and start one to three TI-M-"Fachdienst"-like
 # Synapse homeservers (Synapse + synapse-invite-checker) on loopback, plus a local
 # signed federation list, then wait until everything answers. Idempotent: re-running
 # re-signs the federation list, (re)starts only what is not running, re-registers
 # nothing that exists. Docker-free; talks only to 127.0.0.1 (and PyPI when installing).
 #
-# Usage:  scripts/fachdienst-up.sh [1|2]            (default 2 = hs1 + hs2 federating)
+# Usage:  scripts/fachdienst-up.sh [1|2|3]          (default 3 = Pro hs1 + Pro hs2 + ePA hs3, federating)
 # Env (all optional; default locations are inside the project checkout):
 #   SYNAPSE_VENV=$ROOT/.fachdienst/venv    venv location
 #   SYNAPSE_STATE=$ROOT/.fachdienst/state  configs, sqlite DBs, media, logs, PID files
 #   SYNAPSE_RESET=1                     wipe $SYNAPSE_STATE (after stopping) before start
 #   HS1_NAME=localhost:8448 HS2_NAME=localhost:8458   server_name (MUST carry the fed port)
-#   HS1_CLIENT_PORT=8008 HS2_CLIENT_PORT=8018          plain-HTTP client/admin/media API
+#   HS3_NAME=localhost:8468                            the ePA homeserver (insurance)
+#   HS1_CLIENT_PORT=8008 HS2_CLIENT_PORT=8018 HS3_CLIENT_PORT=8028   plain-HTTP client/admin/media API
 #   FEDLIST_PORT=8480                   federation list + fake gematik CA (plain HTTP)
 #   TIM_TYPE=pro|epa  TIM_VERSION=1.1|1.2   invite-checker mode (both HS)
-#   HS1_TIM_TYPE / HS2_TIM_TYPE         per-HS override, e.g. HS2_TIM_TYPE=epa for Pro<->ePA
+#   HS1_TIM_TYPE / HS2_TIM_TYPE / HS3_TIM_TYPE (default epa)  per-HS override, e.g. HS2_TIM_TYPE=epa for Pro<->ePA
 #                                       (an epa HS is listed with isInsurance=true)
 #   TIM_DEFAULT_SETTING="allow all"|"block all"   server default permission config
 #   SYNAPSE_SHARED_SECRET=tim-test-shared-secret  registration_shared_secret
@@ -23,8 +24,8 @@
 #                                       hosts that do not resolve (e.g. hs1.localhost:8448)
 set -euo pipefail
 
-COUNT="${1:-${SYNAPSE_COUNT:-2}}"
-[[ "$COUNT" == 1 || "$COUNT" == 2 ]] || { echo "usage: $0 [1|2]" >&2; exit 2; }
+COUNT="${1:-${SYNAPSE_COUNT:-3}}"
+[[ "$COUNT" =~ ^[123]$ ]] || { echo "usage: $0 [1|2|3]" >&2; exit 2; }
 
 SYNAPSE_VERSION="1.163.2"
 CHECKER_VERSION="0.6.1"
@@ -36,11 +37,14 @@ PY="$VENV/bin/python"
 FEDLIST_PORT="${FEDLIST_PORT:-8480}"
 HS1_NAME="${HS1_NAME:-localhost:8448}"
 HS2_NAME="${HS2_NAME:-localhost:8458}"
+HS3_NAME="${HS3_NAME:-localhost:8468}"
 HS1_CLIENT_PORT="${HS1_CLIENT_PORT:-8008}"
 HS2_CLIENT_PORT="${HS2_CLIENT_PORT:-8018}"
+HS3_CLIENT_PORT="${HS3_CLIENT_PORT:-8028}"
 TIM_TYPE="${TIM_TYPE:-pro}"
 HS1_TIM_TYPE="${HS1_TIM_TYPE:-$TIM_TYPE}"
 HS2_TIM_TYPE="${HS2_TIM_TYPE:-$TIM_TYPE}"
+HS3_TIM_TYPE="${HS3_TIM_TYPE:-epa}"
 TIM_VERSION="${TIM_VERSION:-1.1}"
 TIM_DEFAULT_SETTING="${TIM_DEFAULT_SETTING:-allow all}"
 SECRET="${SYNAPSE_SHARED_SECRET:-tim-test-shared-secret}"
@@ -103,8 +107,9 @@ command -v openssl >/dev/null || die "openssl missing (apt-get install openssl)"
 mkdir -p "$STATE/bin" "$STATE/fedlist/www" "$STATE/fedlist/pki"
 
 NAMES=("$HS1_NAME"); CPORTS=("$HS1_CLIENT_PORT")
-[[ "$COUNT" == 2 ]] && { NAMES+=("$HS2_NAME"); CPORTS+=("$HS2_CLIENT_PORT"); }
-ALL_NAMES=("$HS1_NAME" "$HS2_NAME")   # both always on the federation list / whitelist
+(( COUNT >= 2 )) && { NAMES+=("$HS2_NAME"); CPORTS+=("$HS2_CLIENT_PORT"); }
+(( COUNT >= 3 )) && { NAMES+=("$HS3_NAME"); CPORTS+=("$HS3_CLIENT_PORT"); }
+ALL_NAMES=("$HS1_NAME" "$HS2_NAME" "$HS3_NAME")   # all always on the federation list / whitelist
 
 for n in "${NAMES[@]}"; do
   h="$(fed_host "$n")"; fed_port "$n" >/dev/null
@@ -302,7 +307,8 @@ else
   cat > "$DOMAINS" <<EOF
 [
   {"domain": "$HS1_NAME", "telematikID": "1-TEST-HS1", "isInsurance": $([[ $HS1_TIM_TYPE == epa ]] && echo 'true, "ik": ["100000001"]' || echo false)},
-  {"domain": "$HS2_NAME", "telematikID": "1-TEST-HS2", "isInsurance": $([[ $HS2_TIM_TYPE == epa ]] && echo 'true, "ik": ["100000002"]' || echo false)}
+  {"domain": "$HS2_NAME", "telematikID": "1-TEST-HS2", "isInsurance": $([[ $HS2_TIM_TYPE == epa ]] && echo 'true, "ik": ["100000002"]' || echo false)},
+  {"domain": "$HS3_NAME", "telematikID": "1-TEST-HS3", "isInsurance": $([[ $HS3_TIM_TYPE == epa ]] && echo 'true, "ik": ["100000003"]' || echo false)}
 ]
 EOF
 fi
@@ -431,7 +437,7 @@ start_hs() { # idx
   log "hs$i starting (pid $(cat "$d/pid")), log $d/homeserver.log"
 }
 
-TYPES=("$HS1_TIM_TYPE" "$HS2_TIM_TYPE")
+TYPES=("$HS1_TIM_TYPE" "$HS2_TIM_TYPE" "$HS3_TIM_TYPE")
 for idx in "${!NAMES[@]}"; do write_config $((idx+1)) "${NAMES[$idx]}" "${CPORTS[$idx]}" "${TYPES[$idx]}"; done
 for idx in "${!NAMES[@]}"; do start_hs $((idx+1)); done
 

@@ -24,8 +24,12 @@ pub use ids::Mxid;
 pub use matrix::keys::Keys;
 pub use matrix::media::{Media, MediaFile};
 pub use matrix::messages::{DELETED_PLACEHOLDER, Message, Messages, NewMessage};
+pub use matrix::permissions::Permissions;
 pub use matrix::rooms::{Member, Membership, RoomInfo, Rooms, StateEvent};
 pub use matrix::session::{LoginRequest, Session, StoreLocation};
 pub use matrix::users::{UserHit, Users};
+pub use rules::permissions::{
+    Entries as PermissionEntries, INSURED_GROUP, List as PermissionList, Mode as AuthorizationMode,
+};
 pub use rules::room_policy::{HistoryVisibility, JoinRule, NewRoom, Product, RoomAccess, RoomSettings};
 pub use rules::timeline::{Attachment, EncryptedFile, MessageBody};

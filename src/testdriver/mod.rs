@@ -19,6 +19,7 @@ pub mod serve;
 pub mod tls;
 
 mod account;
+mod authorization;
 mod convert;
 mod devices;
 mod info;

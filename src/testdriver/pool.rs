@@ -150,7 +150,8 @@ impl Api {
             .ok_or_else(DriverError::not_logged_in)
     }
 
-    /// Resets every free, used device: own account, no rooms, no invites, logged out.
+    /// Resets every free, used device: own account, no rooms, no invites, everybody may
+    /// invite it again, logged out.
     /// Runs the devices in parallel and gives up waiting after `budget` (work continues).
     pub async fn clean_free_devices(self: &Arc<Self>, budget: Duration) {
         let free = self.leases.lock().expect("lease lock").free(Utc::now());
@@ -180,6 +181,7 @@ impl Api {
         let _busy = device.busy.lock().await;
         let session = self.login_unlocked(device, None).await?;
         session.rooms().forget_all().await?;
+        session.permissions().reset().await?;
         self.logout(device).await;
         self.remove_foreign_stores(device);
         Ok(())

@@ -9,7 +9,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::pool::Api;
-use super::{account, devices, info, key_exchange, login_logout, media, message, room, search};
+use super::{account, authorization, devices, info, key_exchange, login_logout, media, message, room, search};
 
 #[derive(OpenApi)]
 #[openapi(info(title = "TI-Messenger Testtreiber API", version = "2.3.0"))]
@@ -44,6 +44,20 @@ pub fn documented() -> OpenApiRouter<Arc<Api>> {
         .routes(routes!(media::post_media_file))
         .routes(routes!(media::get_media_file))
         .routes(routes!(media::get_authenticated_media_file))
+        .routes(routes!(
+            authorization::get_authorization_mode,
+            authorization::set_authorization_mode
+        ))
+        .routes(routes!(
+            authorization::get_allowed_users_list,
+            authorization::add_allowed_users_list,
+            authorization::delete_allowed_users_list
+        ))
+        .routes(routes!(
+            authorization::get_blocked_users_list,
+            authorization::add_blocked_users_list,
+            authorization::delete_blocked_users_list
+        ))
 }
 
 /// The axum router of one API, with its state.

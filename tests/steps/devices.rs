@@ -7,7 +7,16 @@ use super::world::{Actor, CLAIMER, TimWorld, body, json, status_of};
 
 #[given(expr = "the APIs {string} and {string} are cleaned up")]
 async fn cleaned_up(w: &mut TimWorld, a: String, b: String) {
-    for api in [a, b] {
+    clean_up(w, [a, b]).await;
+}
+
+#[given(expr = "the APIs {string}, {string} and {string} are cleaned up")]
+async fn three_cleaned_up(w: &mut TimWorld, a: String, b: String, c: String) {
+    clean_up(w, [a, b, c]).await;
+}
+
+async fn clean_up(w: &TimWorld, apis: impl IntoIterator<Item = String>) {
+    for api in apis {
         // The suite sends POST / with an empty body and a JSON content type.
         let url = format!("{}/{api}", w.base);
         let resp = TimWorld::http()
@@ -23,14 +32,23 @@ async fn cleaned_up(w: &mut TimWorld, a: String, b: String) {
 
 #[then(expr = "the API {string} describes a V3 Pro client of homeserver {string}")]
 async fn describes_pro(w: &mut TimWorld, api: String, homeserver: String) {
-    let info = json(w.client(&api).get_info().send().await.expect("info").into_inner());
+    describes_client(w, &api, &homeserver, false).await;
+}
+
+#[then(expr = "the API {string} describes a V3 ePA client of homeserver {string}")]
+async fn describes_epa(w: &mut TimWorld, api: String, homeserver: String) {
+    describes_client(w, &api, &homeserver, true).await;
+}
+
+async fn describes_client(w: &TimWorld, api: &str, homeserver: &str, epa: bool) {
+    let info = json(w.client(api).get_info().send().await.expect("info").into_inner());
     assert_eq!(info["homeserver"], json!(homeserver));
     let flags = &info["clientInfo"];
     for (flag, want) in [
         ("canSendMessages", true),
-        ("isPro", true),
+        ("isPro", !epa),
         ("isVersionThree", true),
-        ("isInsurance", false),
+        ("isInsurance", epa),
     ] {
         assert_eq!(flags[flag], json!(want), "flag {flag} in {info}");
     }
@@ -84,10 +102,10 @@ async fn claims_and_logs_in(w: &mut TimWorld, actor: String, api: String) {
     assert_eq!(account.status().as_u16(), 200);
     let account = json(account.into_inner());
     let mxid = account["mxid"].as_str().expect("mxid").to_string();
-    let host = if api.starts_with("hs1") {
-        "localhost:8448"
-    } else {
-        "localhost:8458"
+    let host = match &api[..3] {
+        "hs1" => "localhost:8448",
+        "hs2" => "localhost:8458",
+        _ => "localhost:8468",
     };
     assert!(mxid.contains(host), "{mxid} must contain {host}");
     assert!(

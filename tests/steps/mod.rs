@@ -3,5 +3,6 @@ pub mod devices;
 pub mod homeserver;
 pub mod media;
 pub mod messages;
+pub mod permissions;
 pub mod rooms;
 pub mod world;

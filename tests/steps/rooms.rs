@@ -87,6 +87,7 @@ async fn tim_defaults(w: &mut TimWorld, label: String, actor: String) {
 
 #[given(expr = "{word} invites {word} into the room {string}")]
 #[when(expr = "{word} invites {word} into the room {string}")]
+#[then(expr = "{word} invites {word} into the room {string}")]
 async fn invites(w: &mut TimWorld, actor: String, invitee: String, label: String) {
     let (client, id) = w.actor_client(&actor);
     let invitee = w.actor(&invitee).mxid.clone();
@@ -316,6 +317,13 @@ async fn creates_public(w: &mut TimWorld, actor: String, label: String) {
         assert_eq!(room[f], v, "{f} in {room}");
     }
     w.rooms.insert(label, room["roomId"].as_str().unwrap().to_string());
+}
+
+#[then(expr = "creating a public room is refused for {word} with status {int}")]
+async fn public_refused(w: &mut TimWorld, actor: String, status: u16) {
+    let name = w.unique("public");
+    let request = json!({"name": name, "roomAccess": "public", "joinRule": "public", "isEncrypted": false});
+    assert_eq!(create(w, &actor, request).await.expect_err("must be refused"), status);
 }
 
 #[then(expr = "creating an unencrypted private room is refused for {word} with status {int}")]

@@ -3,6 +3,7 @@
 pub mod keys;
 pub mod media;
 pub mod messages;
+pub mod permissions;
 pub mod rooms;
 pub mod session;
 mod upgrades;

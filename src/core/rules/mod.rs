@@ -1,6 +1,7 @@
 //! TI-M rules as pure functions over plain data: no I/O, unit-tested without a homeserver.
 
 pub mod direct_chat;
+pub mod permissions;
 pub mod reply_fallback;
 pub mod room_policy;
 pub mod timeline;
