@@ -21,7 +21,7 @@ test: fachdienst-up
 	@echo "make test: all green"
 
 fachdienst-up:
-	bash scripts/fachdienst-up.sh 3
+	bash scripts/fachdienst-up.sh 4
 	python3 scripts/fachdienst-smoke.py >/dev/null
 
 fachdienst-down:

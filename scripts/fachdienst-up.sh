@@ -1,17 +1,21 @@
 #!/usr/bin/env bash
-# fachdienst-up.sh - install (if missing) and start one to three TI-M-"Fachdienst"-like
+# fachdienst-up.sh - install (if missing) and start one to four TI-M-"Fachdienst"-like
 # Synapse homeservers (Synapse + synapse-invite-checker) on loopback, plus a local
 # signed federation list, then wait until everything answers. Idempotent: re-running
 # re-signs the federation list, (re)starts only what is not running, re-registers
 # nothing that exists. Docker-free; talks only to 127.0.0.1 (and PyPI when installing).
 #
-# Usage:  scripts/fachdienst-up.sh [1|2|3]          (default 3 = Pro hs1 + Pro hs2 + ePA hs3, federating)
+# Usage:  scripts/fachdienst-up.sh [1|2|3|4]        (default 4 = Pro hs1 + Pro hs2 + ePA hs3 + TI-M 1.1 hs4)
+#   hs4 is a TI-M 1.1 Pro homeserver: synapse-invite-checker 0.2.2 (contact management API,
+#   invite windows for remote inviters), installed beside the venv's newer checker and put
+#   first on hs4's PYTHONPATH; no compat shim.
 # Env (all optional; default locations are inside the project checkout):
 #   SYNAPSE_VENV=$ROOT/.fachdienst/venv    venv location
 #   SYNAPSE_STATE=$ROOT/.fachdienst/state  configs, sqlite DBs, media, logs, PID files
 #   SYNAPSE_RESET=1                     wipe $SYNAPSE_STATE (after stopping) before start
 #   HS1_NAME=localhost:8448 HS2_NAME=localhost:8458   server_name (MUST carry the fed port)
 #   HS3_NAME=localhost:8468                            the ePA homeserver (insurance)
+#   HS4_NAME=localhost:8478 HS4_CLIENT_PORT=8038       the TI-M 1.1 homeserver
 #   HS1_CLIENT_PORT=8008 HS2_CLIENT_PORT=8018 HS3_CLIENT_PORT=8028   plain-HTTP client/admin/media API
 #   FEDLIST_PORT=8480                   federation list + fake gematik CA (plain HTTP)
 #   TIM_TYPE=pro|epa  TIM_VERSION=1.1|1.2   invite-checker mode (both HS)
@@ -24,11 +28,12 @@
 #                                       hosts that do not resolve (e.g. hs1.localhost:8448)
 set -euo pipefail
 
-COUNT="${1:-${SYNAPSE_COUNT:-3}}"
-[[ "$COUNT" =~ ^[123]$ ]] || { echo "usage: $0 [1|2|3]" >&2; exit 2; }
+COUNT="${1:-${SYNAPSE_COUNT:-4}}"
+[[ "$COUNT" =~ ^[1234]$ ]] || { echo "usage: $0 [1|2|3|4]" >&2; exit 2; }
 
 SYNAPSE_VERSION="1.163.2"
 CHECKER_VERSION="0.6.1"
+CHECKER_11_VERSION="0.2.2"   # TI-M 1.1: the last release with the contact management API
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/.." && pwd)"
 VENV="${SYNAPSE_VENV:-$ROOT/.fachdienst/venv}"
@@ -38,9 +43,11 @@ FEDLIST_PORT="${FEDLIST_PORT:-8480}"
 HS1_NAME="${HS1_NAME:-localhost:8448}"
 HS2_NAME="${HS2_NAME:-localhost:8458}"
 HS3_NAME="${HS3_NAME:-localhost:8468}"
+HS4_NAME="${HS4_NAME:-localhost:8478}"
 HS1_CLIENT_PORT="${HS1_CLIENT_PORT:-8008}"
 HS2_CLIENT_PORT="${HS2_CLIENT_PORT:-8018}"
 HS3_CLIENT_PORT="${HS3_CLIENT_PORT:-8028}"
+HS4_CLIENT_PORT="${HS4_CLIENT_PORT:-8038}"
 TIM_TYPE="${TIM_TYPE:-pro}"
 HS1_TIM_TYPE="${HS1_TIM_TYPE:-$TIM_TYPE}"
 HS2_TIM_TYPE="${HS2_TIM_TYPE:-$TIM_TYPE}"
@@ -102,6 +109,12 @@ if ! have_pinned; then
   # matrix-synapse builds its Rust extension (needs rustc/cargo + build-essential + libffi-dev).
   "$VENV/bin/pip" install -q "matrix-synapse==$SYNAPSE_VERSION" "synapse-invite-checker==$CHECKER_VERSION"
 fi
+CHECKER_11_DIR="$VENV/checker-$CHECKER_11_VERSION"
+if (( COUNT >= 4 )) && [[ ! -f "$CHECKER_11_DIR/synapse_invite_checker/__init__.py" ]]; then
+  log "installing synapse-invite-checker==$CHECKER_11_VERSION into $CHECKER_11_DIR (for hs4)"
+  # Its dependencies are already in the venv (the newer checker and Synapse need them too).
+  "$VENV/bin/pip" install -q --no-deps --target "$CHECKER_11_DIR" "synapse-invite-checker==$CHECKER_11_VERSION"
+fi
 command -v curl >/dev/null || die "curl missing (apt-get install curl)"
 command -v openssl >/dev/null || die "openssl missing (apt-get install openssl)"
 mkdir -p "$STATE/bin" "$STATE/fedlist/www" "$STATE/fedlist/pki"
@@ -109,7 +122,8 @@ mkdir -p "$STATE/bin" "$STATE/fedlist/www" "$STATE/fedlist/pki"
 NAMES=("$HS1_NAME"); CPORTS=("$HS1_CLIENT_PORT")
 (( COUNT >= 2 )) && { NAMES+=("$HS2_NAME"); CPORTS+=("$HS2_CLIENT_PORT"); }
 (( COUNT >= 3 )) && { NAMES+=("$HS3_NAME"); CPORTS+=("$HS3_CLIENT_PORT"); }
-ALL_NAMES=("$HS1_NAME" "$HS2_NAME" "$HS3_NAME")   # all always on the federation list / whitelist
+(( COUNT >= 4 )) && { NAMES+=("$HS4_NAME"); CPORTS+=("$HS4_CLIENT_PORT"); }
+ALL_NAMES=("$HS1_NAME" "$HS2_NAME" "$HS3_NAME" "$HS4_NAME")   # all always on the federation list / whitelist
 
 for n in "${NAMES[@]}"; do
   h="$(fed_host "$n")"; fed_port "$n" >/dev/null
@@ -297,7 +311,7 @@ class UpgradeRoomHookShim:
         return config
 PYEOF
 
-# Domain list: regenerated every run from the settings above, unless you provide
+# Domain list (timAnbieter: null for every entry - checker 0.2.2 requires the key): regenerated every run from the settings above, unless you provide
 # $STATE/fedlist/domains.custom.json (same format); re-run fachdienst-up.sh to re-sign.
 # The module caches the list for 1 h but re-fetches at once when a domain is missing.
 DOMAINS="$STATE/fedlist/domains.json"
@@ -306,15 +320,17 @@ if [[ -s "$STATE/fedlist/domains.custom.json" ]]; then
 else
   cat > "$DOMAINS" <<EOF
 [
-  {"domain": "$HS1_NAME", "telematikID": "1-TEST-HS1", "isInsurance": $([[ $HS1_TIM_TYPE == epa ]] && echo 'true, "ik": ["100000001"]' || echo false)},
-  {"domain": "$HS2_NAME", "telematikID": "1-TEST-HS2", "isInsurance": $([[ $HS2_TIM_TYPE == epa ]] && echo 'true, "ik": ["100000002"]' || echo false)},
-  {"domain": "$HS3_NAME", "telematikID": "1-TEST-HS3", "isInsurance": $([[ $HS3_TIM_TYPE == epa ]] && echo 'true, "ik": ["100000003"]' || echo false)}
+  {"domain": "$HS1_NAME", "telematikID": "1-TEST-HS1", "timAnbieter": null, "isInsurance": $([[ $HS1_TIM_TYPE == epa ]] && echo 'true, "ik": ["100000001"]' || echo false)},
+  {"domain": "$HS2_NAME", "telematikID": "1-TEST-HS2", "timAnbieter": null, "isInsurance": $([[ $HS2_TIM_TYPE == epa ]] && echo 'true, "ik": ["100000002"]' || echo false)},
+  {"domain": "$HS3_NAME", "telematikID": "1-TEST-HS3", "timAnbieter": null, "isInsurance": $([[ $HS3_TIM_TYPE == epa ]] && echo 'true, "ik": ["100000003"]' || echo false)},
+  {"domain": "$HS4_NAME", "telematikID": "1-TEST-HS4", "timAnbieter": null, "isInsurance": false}
 ]
 EOF
 fi
 for n in "${NAMES[@]}"; do
   grep -qF "\"$n\"" "$DOMAINS" || log "WARNING: $n is not in $DOMAINS - all its invites will be refused"
 done
+echo '"none"' > "$STATE/fedlist/www/localization"   # hs4's VZD localization look-up: nobody is listed
 msg="$("$PY" "$STATE/bin/fedlist.py" "$STATE/fedlist/pki" "$STATE/fedlist/www" "$DOMAINS")" || die "signing the federation list failed"
 log "$msg"
 
@@ -406,21 +422,37 @@ rc_profile: $(rl)
 rc_key_requests: $(rl)
 rc_federation: {window_size: 1000, sleep_limit: 10000, sleep_delay: 1, reject_limit: 10000, concurrent: 100}
 federation_rr_transactions_per_room_per_second: 10000
+$(modules_config "$name" "$tim_type")
+EOF
+}
+
+modules_config() { # name tim_type
+  if [[ "$2" == pro-1.1 ]]; then cat <<EOF
+modules:   # TI-M 1.1: contact API at /_synapse/client/com.famedly/tim/v1/contacts
+  - module: synapse_invite_checker.InviteChecker
+    config:
+      title: "TI-M 1.1 test Fachdienst ($1)"
+      federation_list_url: "http://127.0.0.1:$FEDLIST_PORT/fedlist.jws"
+      federation_localization_url: "http://127.0.0.1:$FEDLIST_PORT/localization"   # VZD stand-in: "none" for everybody
+      gematik_ca_baseurl: "http://127.0.0.1:$FEDLIST_PORT"
+EOF
+  else cat <<EOF
 modules:
   - module: tim_compat.UpgradeRoomHookShim     # must come first, see fachdienst-up.sh
     config: {}
   - module: synapse_invite_checker.InviteChecker
     config:
-      title: "TI-M test Fachdienst ($name)"
+      title: "TI-M test Fachdienst ($1)"
       federation_list_url: "http://127.0.0.1:$FEDLIST_PORT/fedlist.jws"   # http => no mTLS needed
       gematik_ca_baseurl: "http://127.0.0.1:$FEDLIST_PORT"                 # no trailing slash
-      tim-type: "$tim_type"
+      tim-type: "$2"
       tim_version: "$TIM_VERSION"
       default_permissions:
         defaultSetting: "$TIM_DEFAULT_SETTING"   # set explicitly, else users get {} stored
       allowed_room_versions: ["9", "10"]
       room_scan_run_interval: "1h"
 EOF
+  fi
 }
 
 start_hs() { # idx
@@ -431,13 +463,15 @@ start_hs() { # idx
     die "hs$i state was created for server_name '$(cat "$d/server_name")', not '$want'; use SYNAPSE_RESET=1"
   fi
   echo "$want" > "$d/server_name"
-  PYTHONPATH="$STATE/bin" "$PY" -m synapse.app.homeserver -c "$d/homeserver.yaml" --generate-keys >/dev/null 2>>"$d/stderr.log" \
+  local pypath="$STATE/bin"
+  [[ "${TYPES[$((i-1))]}" == pro-1.1 ]] && pypath="$CHECKER_11_DIR"   # its checker shadows the venv's
+  PYTHONPATH="$pypath" "$PY" -m synapse.app.homeserver -c "$d/homeserver.yaml" --generate-keys >/dev/null 2>>"$d/stderr.log" \
     || { tail -5 "$d/stderr.log" >&2; die "hs$i config invalid"; }
-  spawn "$d/pid" "$d/stderr.log" env PYTHONPATH="$STATE/bin" "$PY" -m synapse.app.homeserver -c "$d/homeserver.yaml"
+  spawn "$d/pid" "$d/stderr.log" env PYTHONPATH="$pypath" "$PY" -m synapse.app.homeserver -c "$d/homeserver.yaml"
   log "hs$i starting (pid $(cat "$d/pid")), log $d/homeserver.log"
 }
 
-TYPES=("$HS1_TIM_TYPE" "$HS2_TIM_TYPE" "$HS3_TIM_TYPE")
+TYPES=("$HS1_TIM_TYPE" "$HS2_TIM_TYPE" "$HS3_TIM_TYPE" "pro-1.1")
 for idx in "${!NAMES[@]}"; do write_config $((idx+1)) "${NAMES[$idx]}" "${CPORTS[$idx]}" "${TYPES[$idx]}"; done
 for idx in "${!NAMES[@]}"; do start_hs $((idx+1)); done
 

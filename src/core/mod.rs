@@ -21,6 +21,7 @@ pub mod rules;
 
 pub use error::{CoreError, CoreResult};
 pub use ids::Mxid;
+pub use matrix::contacts::{Contacts, DEFAULT_CONTACT_API_PATH};
 pub use matrix::keys::Keys;
 pub use matrix::media::{Media, MediaFile};
 pub use matrix::messages::{DELETED_PLACEHOLDER, Message, Messages, NewMessage};
@@ -28,6 +29,7 @@ pub use matrix::permissions::Permissions;
 pub use matrix::rooms::{Member, Membership, RoomInfo, Rooms, StateEvent};
 pub use matrix::session::{LoginRequest, Session, StoreLocation};
 pub use matrix::users::{UserHit, Users};
+pub use rules::contacts::ContactSetting;
 pub use rules::permissions::{
     Entries as PermissionEntries, INSURED_GROUP, List as PermissionList, Mode as AuthorizationMode,
 };

@@ -51,6 +51,16 @@ pub enum ApiKind {
     Practitioner,
 }
 
+/// The TI-M generation an API's client implements.
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
+pub enum TimVersion {
+    #[serde(rename = "1.1")]
+    V1_1,
+    #[default]
+    #[serde(rename = "V3")]
+    V3,
+}
+
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ApiConfig {
@@ -61,6 +71,13 @@ pub struct ApiConfig {
     pub homeserver_name: String,
     /// Client-server API base URL of that homeserver.
     pub homeserver_url: url::Url,
+    /// `"1.1"` for a TI-M 1.1 client (contact management instead of permission configs).
+    #[serde(default)]
+    pub tim_version: TimVersion,
+    /// Path of the TI-M 1.1 contact management API on the homeserver URL; defaults to where
+    /// famedly's 1.1 invite checker serves it. Only 1.1 APIs offer contacts.
+    #[serde(default)]
+    pub contact_api_path: Option<String>,
     #[serde(default)]
     pub info: InfoConfig,
     #[serde(rename = "device")]
@@ -188,5 +205,19 @@ impl DriverConfig {
             }
         }
         Ok(())
+    }
+}
+
+impl ApiConfig {
+    /// Where this API's contact management lives, if it has one (TI-M 1.1 only).
+    pub fn contact_api(&self) -> Option<&str> {
+        match self.tim_version {
+            TimVersion::V1_1 => Some(
+                self.contact_api_path
+                    .as_deref()
+                    .unwrap_or(crate::core::DEFAULT_CONTACT_API_PATH),
+            ),
+            TimVersion::V3 => None,
+        }
     }
 }

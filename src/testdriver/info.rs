@@ -7,7 +7,7 @@ use axum::Json;
 use axum::extract::State;
 use serde_json::json;
 
-use super::config::ApiKind;
+use super::config::{ApiKind, TimVersion};
 use super::convert::dto;
 use super::error::DriverResult;
 use super::pool::Api;
@@ -40,7 +40,7 @@ pub async fn get_info(State(api): State<Arc<Api>>) -> DriverResult<Json<contract
             "canAdministrateFhirPractitioner": kind == ApiKind::Practitioner,
             "isInsurance": kind == ApiKind::EpaClient,
             "isPro": kind != ApiKind::EpaClient,
-            "isVersionThree": true,
+            "isVersionThree": c.tim_version == TimVersion::V3,
             "isReferenceImplementation": false,
         },
         "fachdienstInfo": {"name": i.fachdienst_name, "version": i.fachdienst_version},

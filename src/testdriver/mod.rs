@@ -20,6 +20,7 @@ pub mod tls;
 
 mod account;
 mod authorization;
+mod contacts;
 mod convert;
 mod devices;
 mod info;

@@ -182,6 +182,12 @@ impl Api {
         let session = self.login_unlocked(device, None).await?;
         session.rooms().forget_all().await?;
         session.permissions().reset().await?;
+        if let Some(path) = self.config.contact_api() {
+            let contacts = session.contacts(path)?;
+            for contact in contacts.list().await? {
+                contacts.delete(&contact.mxid).await?;
+            }
+        }
         self.logout(device).await;
         self.remove_foreign_stores(device);
         Ok(())

@@ -9,7 +9,9 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::pool::Api;
-use super::{account, authorization, devices, info, key_exchange, login_logout, media, message, room, search};
+use super::{
+    account, authorization, contacts, devices, info, key_exchange, login_logout, media, message, room, search,
+};
 
 #[derive(OpenApi)]
 #[openapi(info(title = "TI-Messenger Testtreiber API", version = "2.3.0"))]
@@ -44,6 +46,8 @@ pub fn documented() -> OpenApiRouter<Arc<Api>> {
         .routes(routes!(media::post_media_file))
         .routes(routes!(media::get_media_file))
         .routes(routes!(media::get_authenticated_media_file))
+        .routes(routes!(contacts::get_contacts, contacts::create_contact_setting))
+        .routes(routes!(contacts::delete_contact_setting))
         .routes(routes!(
             authorization::get_authorization_mode,
             authorization::set_authorization_mode

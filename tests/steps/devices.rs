@@ -105,7 +105,8 @@ async fn claims_and_logs_in(w: &mut TimWorld, actor: String, api: String) {
     let host = match &api[..3] {
         "hs1" => "localhost:8448",
         "hs2" => "localhost:8458",
-        _ => "localhost:8468",
+        "hs3" => "localhost:8468",
+        _ => "localhost:8478",
     };
     assert!(mxid.contains(host), "{mxid} must contain {host}");
     assert!(

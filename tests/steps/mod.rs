@@ -1,4 +1,5 @@
 //! Step definitions, grouped by domain concept.
+pub mod contacts;
 pub mod devices;
 pub mod homeserver;
 pub mod media;

@@ -1,5 +1,6 @@
 //! The I/O edge of the core: everything that talks to matrix-sdk lives below this module.
 
+pub mod contacts;
 pub mod keys;
 pub mod media;
 pub mod messages;

@@ -1,5 +1,6 @@
 //! TI-M rules as pure functions over plain data: no I/O, unit-tested without a homeserver.
 
+pub mod contacts;
 pub mod direct_chat;
 pub mod permissions;
 pub mod reply_fallback;
