@@ -9,3 +9,5 @@ pub mod core;
 
 #[cfg(feature = "testdriver")]
 pub mod testdriver;
+#[cfg(feature = "testdriver")]
+pub mod vzd_sim;

@@ -18,6 +18,7 @@ pub mod error;
 pub mod ids;
 pub mod matrix;
 pub mod rules;
+pub mod vzd;
 
 pub use error::{CoreError, CoreResult};
 pub use ids::Mxid;

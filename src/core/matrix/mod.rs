@@ -10,6 +10,6 @@ pub mod session;
 mod upgrades;
 pub mod users;
 
-mod errors;
+pub(crate) mod errors;
 mod events;
 mod wait;

@@ -69,6 +69,8 @@ struct Inner {
     media: std::sync::Mutex<super::media::MediaIndex>,
     /// When joining a room's upgrade successor was last tried.
     follow_attempts: std::sync::Mutex<std::collections::HashMap<String, std::time::Instant>>,
+    /// Directory search tokens per directory base URL, with when they were issued.
+    directory_tokens: std::sync::Mutex<std::collections::HashMap<String, (String, std::time::Instant)>>,
 }
 
 impl std::fmt::Debug for Session {
@@ -133,6 +135,7 @@ impl Session {
                 sync_task: Mutex::new(None),
                 media: Default::default(),
                 follow_attempts: Default::default(),
+                directory_tokens: Default::default(),
             }),
         };
         session.start_sync().await;
@@ -204,6 +207,23 @@ impl Session {
         &self,
     ) -> std::sync::MutexGuard<'_, std::collections::HashMap<String, std::time::Instant>> {
         self.inner.follow_attempts.lock().expect("follow attempts lock")
+    }
+
+    pub(crate) fn directory_token(&self, directory: &str, max_age: Duration) -> Option<String> {
+        let tokens = self.inner.directory_tokens.lock().expect("token lock");
+        tokens
+            .get(directory)
+            .filter(|(_, at)| at.elapsed() < max_age)
+            .map(|(t, _)| t.clone())
+    }
+
+    pub(crate) fn remember_directory_token(&self, directory: &str, token: &str) {
+        let mut tokens = self.inner.directory_tokens.lock().expect("token lock");
+        tokens.insert(directory.to_string(), (token.to_string(), std::time::Instant::now()));
+    }
+
+    pub(crate) fn forget_directory_token(&self, directory: &str) {
+        self.inner.directory_tokens.lock().expect("token lock").remove(directory);
     }
 
     pub(crate) fn media_index(&self) -> std::sync::MutexGuard<'_, super::media::MediaIndex> {

@@ -2,6 +2,7 @@
 
 pub mod contacts;
 pub mod direct_chat;
+pub mod fhir;
 pub mod permissions;
 pub mod reply_fallback;
 pub mod room_policy;

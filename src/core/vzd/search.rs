@@ -1,0 +1,159 @@
+//! Searching the directory as a TI-M user: organisations (HealthcareService) and practitioners
+//! (PractitionerRole), each with their Endpoints. ePA clients must use the insured persons'
+//! `/fdv/search`, which leaves out entries hidden from them.
+
+use std::time::Duration;
+
+use matrix_sdk::reqwest::Method;
+use matrix_sdk::ruma::api::client::account::request_openid_token;
+use serde_json::Value;
+use url::Url;
+
+use super::http::call;
+use crate::core::rules::fhir;
+use crate::core::rules::room_policy::Product;
+use crate::core::{CoreError, CoreResult, Mxid, Session};
+
+/// Search tokens are reused this long (the directory issues them for 24 h; A_27753 caps
+/// client-side caching of directory answers at 5 min, which this stays within).
+const TOKEN_REUSE: Duration = Duration::from_secs(300);
+
+pub struct Directory<'a> {
+    session: &'a Session,
+    base: Url,
+}
+
+impl Session {
+    pub fn directory(&self, base: &Url) -> Directory<'_> {
+        Directory {
+            session: self,
+            base: base.clone(),
+        }
+    }
+}
+
+impl Directory<'_> {
+    /// HealthcareServices whose name contains `name`, with their Endpoints and Organization.
+    pub async fn find_healthcare_services(&self, name: &str) -> CoreResult<Value> {
+        let bundle = self
+            .search(
+                "HealthcareService",
+                &[
+                    ("name:contains", name),
+                    ("_include", "HealthcareService:endpoint"),
+                    ("_include", "HealthcareService:organization"),
+                ],
+            )
+            .await?;
+        Ok(only_active(&bundle, "HealthcareService"))
+    }
+
+    /// HealthcareServices reachable at exactly this Matrix address.
+    pub async fn find_healthcare_service_endpoints(&self, mxid: &Mxid) -> CoreResult<Value> {
+        let address = fhir::matrix_uri(mxid);
+        let bundle = self
+            .search(
+                "HealthcareService",
+                &[("endpoint.address", &address), ("_include", "HealthcareService:endpoint")],
+            )
+            .await?;
+        Ok(fhir::exact_address(&bundle, &address, "HealthcareService"))
+    }
+
+    /// Practitioners whose name contains `name`, with roles and endpoints.
+    pub async fn find_practitioners_by_name(&self, name: &str) -> CoreResult<Value> {
+        let bundle = self
+            .search(
+                "PractitionerRole",
+                &[
+                    ("practitioner.name", name),
+                    ("_include", "PractitionerRole:practitioner"),
+                    ("_include", "PractitionerRole:endpoint"),
+                ],
+            )
+            .await?;
+        Ok(only_active(&bundle, "PractitionerRole"))
+    }
+
+    /// The practitioner reachable at exactly this Matrix address.
+    pub async fn find_practitioner_by_mxid(&self, mxid: &Mxid) -> CoreResult<Value> {
+        let address = fhir::matrix_uri(mxid);
+        let bundle = self
+            .search(
+                "PractitionerRole",
+                &[
+                    ("endpoint.address", &address),
+                    ("_include", "PractitionerRole:practitioner"),
+                    ("_include", "PractitionerRole:endpoint"),
+                ],
+            )
+            .await?;
+        Ok(fhir::exact_address(&only_active(&bundle, "PractitionerRole"), &address, "PractitionerRole"))
+    }
+
+    async fn search(&self, resource: &str, params: &[(&str, &str)]) -> CoreResult<Value> {
+        let root = match self.session.product() {
+            Product::Pro => "search",
+            Product::Epa => "fdv/search",
+        };
+        let mut url = self.base.join(&format!("{root}/{resource}")).map_err(CoreError::internal)?;
+        url.query_pairs_mut().extend_pairs(params.iter());
+        let token = self.search_token().await?;
+        let auth = format!("Bearer {token}");
+        match call(self.http(), Method::GET, url.as_str(), &[("Authorization", &auth)], None).await {
+            Err(CoreError::Unauthorized(_)) => {
+                // An expired token: fetch a fresh one once.
+                self.session.forget_directory_token(self.base.as_str());
+                let auth = format!("Bearer {}", self.search_token().await?);
+                call(self.http(), Method::GET, url.as_str(), &[("Authorization", &auth)], None).await
+            }
+            other => other,
+        }
+    }
+
+    /// Matrix OpenID token → `/tim-authenticate` → search token (cached per directory).
+    async fn search_token(&self) -> CoreResult<String> {
+        if let Some(token) = self.session.directory_token(self.base.as_str(), TOKEN_REUSE) {
+            return Ok(token);
+        }
+        let client = self.session.client();
+        let user = client.user_id().ok_or_else(|| CoreError::Unauthorized("not logged in".into()))?;
+        let openid = client
+            .send(request_openid_token::v3::Request::new(user.to_owned()))
+            .await
+            .map_err(crate::core::matrix::errors::from_http)?;
+        let mut url = self.base.join("tim-authenticate").map_err(CoreError::internal)?;
+        url.query_pairs_mut().append_pair("mxId", openid.matrix_server_name.as_str());
+        let answer = call(
+            self.http(),
+            Method::GET,
+            url.as_str(),
+            &[("X-Matrix-OpenID-Token", &openid.access_token)],
+            None,
+        )
+        .await?;
+        let token = answer["access_token"]
+            .as_str()
+            .ok_or_else(|| CoreError::internal("the directory answered without a search token"))?
+            .to_string();
+        self.session.remember_directory_token(self.base.as_str(), &token);
+        Ok(token)
+    }
+
+    fn http(&self) -> &matrix_sdk::reqwest::Client {
+        self.session.client().http_client()
+    }
+}
+
+/// Leaves out inactive entries (the directory does not filter `_include`d resources).
+fn only_active(bundle: &Value, primary: &str) -> Value {
+    let usable = |r: &Value| match r["resourceType"].as_str() {
+        Some("Endpoint") => r["status"].as_str().is_none_or(|s| s == "active"),
+        Some("Organization" | "Practitioner") => r["active"].as_bool() != Some(false),
+        _ => true,
+    };
+    fhir::bundle(
+        fhir::bundle_resources(bundle).into_iter().filter(usable).collect(),
+        primary,
+    )
+}

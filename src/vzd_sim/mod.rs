@@ -1,0 +1,12 @@
+//! A local stand-in for gematik's VZD-FHIR-Directory (dev and test only, never in production
+//! builds): gematik's HTTP paths, FHIR R4 JSON, persistent SQLite storage. Search tokens are
+//! issued for real Matrix OpenID tokens (checked against the homeserver's federation API);
+//! owner tokens come from a test-only login that trusts the TelematikID it is given.
+
+mod routes;
+pub mod search;
+mod seed;
+pub mod store;
+
+pub use routes::{SimConfig, serve};
+pub use seed::seed_from_driver_config;
