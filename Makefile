@@ -5,11 +5,11 @@ CONFIG ?= config/driver.toml
 
 .PHONY: run test fachdienst-up fachdienst-down provision driver unit bdd check-prod lint fmt
 
-## Local TI-M Fachdienst (2 federating Synapse + invite checker) and the test driver
-## at https://127.0.0.1:8443/hs1-pro and /hs2-pro (Swagger UI at /docs).
+## Local TI-M Fachdienst (4 federating Synapse + invite checker), the local VZD-FHIR-Directory
+## (http://127.0.0.1:8490) and the test driver at https://127.0.0.1:8443/<api> (see README).
 run: fachdienst-up
 	python3 scripts/provision-accounts.py $(CONFIG)
-	cargo run --features testdriver --bin tim-testdriver -- $(CONFIG)
+	bash scripts/run.sh $(CONFIG)
 
 ## Everything CI runs.
 test: fachdienst-up

@@ -32,9 +32,13 @@ async fn main() -> ExitCode {
         let store = Store::open(&std::path::Path::new(&state).join("vzd.sqlite")).map_err(|e| e.to_string())?;
         let driver_config = DriverConfig::load(std::path::Path::new(&config))?;
         let seeded = seed_from_driver_config(&store, &driver_config);
-        let listener = tokio::net::TcpListener::bind(&bind).await.map_err(|e| format!("{bind}: {e}"))?;
+        let listener = tokio::net::TcpListener::bind(&bind)
+            .await
+            .map_err(|e| format!("{bind}: {e}"))?;
         tracing::info!(%bind, seeded, "directory service listening");
-        let sim = SimConfig { federation_urls: Default::default() };
+        let sim = SimConfig {
+            federation_urls: Default::default(),
+        };
         serve(listener, store, sim).await.map_err(|e| e.to_string())
     };
     match run.await {

@@ -51,6 +51,13 @@ pub enum ApiKind {
     Practitioner,
 }
 
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum OwnerAuthKind {
+    #[default]
+    Simulator,
+}
+
 /// The TI-M generation an API's client implements.
 #[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
 pub enum TimVersion {
@@ -78,6 +85,14 @@ pub struct ApiConfig {
     /// famedly's 1.1 invite checker serves it. Only 1.1 APIs offer contacts.
     #[serde(default)]
     pub contact_api_path: Option<String>,
+    /// Base URL of the VZD-FHIR-Directory (`…/` with trailing slash); without it the FHIR
+    /// operations answer 501.
+    #[serde(default)]
+    pub directory_url: Option<url::Url>,
+    /// How owners authenticate at the directory; `simulator` = the local directory service's
+    /// test login (the only one a test machine can use).
+    #[serde(default)]
+    pub directory_owner_auth: OwnerAuthKind,
     #[serde(default)]
     pub info: InfoConfig,
     #[serde(rename = "device")]

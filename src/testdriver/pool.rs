@@ -12,6 +12,7 @@ use chrono::Utc;
 use super::claims::Leases;
 use super::config::{ApiConfig, ApiKind, DeviceConfig};
 use super::error::{DriverError, DriverResult};
+use crate::core::vzd::{Owner, SimulatorOwnerAuth};
 use crate::core::{LoginRequest, Mxid, Product, Session, StoreLocation};
 
 /// One API (a product instance the suite addresses by base URL).
@@ -31,6 +32,8 @@ pub struct Device {
     busy: tokio::sync::Mutex<()>,
     /// Used since the last cleanUp (or never cleaned since start-up).
     dirty: AtomicBool,
+    /// The device's owner session at the directory (SMC-B / HBA), once authenticated.
+    owner: tokio::sync::Mutex<Option<Owner>>,
 }
 
 /// A logged-in account on a device. The password is kept because the suite reads it back.
@@ -53,6 +56,7 @@ impl Api {
                         login: Default::default(),
                         busy: Default::default(),
                         dirty: AtomicBool::new(true),
+                        owner: Default::default(),
                     }),
                 )
             })
@@ -136,6 +140,41 @@ impl Api {
         if let Some(active) = device.login.lock().await.take() {
             active.session.logout().await;
         }
+    }
+
+    /// The directory this API's client uses; 501 when none is configured.
+    pub fn directory(&self) -> DriverResult<&url::Url> {
+        self.config.directory_url.as_ref().ok_or_else(|| {
+            DriverError::new(
+                axum::http::StatusCode::NOT_IMPLEMENTED,
+                "NO_DIRECTORY",
+                "no VZD-FHIR-Directory is configured for this API",
+            )
+        })
+    }
+
+    /// The device's owner session at the directory, authenticating on first use or when
+    /// `fresh` asks for a new one.
+    pub async fn owner(&self, device: &Device, fresh: bool) -> DriverResult<Owner> {
+        device.dirty.store(true, Ordering::Relaxed);
+        let mut slot = device.owner.lock().await;
+        if !fresh && let Some(owner) = slot.as_ref() {
+            return Ok(owner.clone());
+        }
+        let directory = self.directory()?;
+        let telematik_id = device.config.telematik_id.clone().ok_or_else(|| {
+            DriverError::new(
+                axum::http::StatusCode::FORBIDDEN,
+                "NO_CARD",
+                "this device has no SMC-B/HBA identity (telematik_id) for the directory",
+            )
+        })?;
+        let auth = match self.config.directory_owner_auth {
+            super::config::OwnerAuthKind::Simulator => SimulatorOwnerAuth { telematik_id },
+        };
+        let owner = Owner::authenticate(directory, &auth).await?;
+        *slot = Some(owner.clone());
+        Ok(owner)
     }
 
     /// The session of a logged-in device, for every account/room/message call.

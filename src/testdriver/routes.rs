@@ -10,7 +10,8 @@ use utoipa_axum::routes;
 
 use super::pool::Api;
 use super::{
-    account, authorization, contacts, devices, info, key_exchange, login_logout, media, message, room, search,
+    account, authorization, contacts, devices, fhir_org, fhir_practitioner, fhir_search, info, key_exchange,
+    login_logout, media, message, room, search,
 };
 
 #[derive(OpenApi)]
@@ -47,6 +48,36 @@ pub fn documented() -> OpenApiRouter<Arc<Api>> {
         .routes(routes!(media::get_media_file))
         .routes(routes!(media::get_authenticated_media_file))
         .routes(routes!(contacts::get_contacts, contacts::create_contact_setting))
+        .routes(routes!(fhir_org::get_organization))
+        .routes(routes!(fhir_org::create_healthcare_service))
+        .routes(routes!(
+            fhir_org::get_healthcare_service,
+            fhir_org::update_healthcare_service,
+            fhir_org::delete_healthcare_service
+        ))
+        .routes(routes!(fhir_org::get_endpoints, fhir_org::create_endpoint))
+        .routes(routes!(
+            fhir_org::get_endpoint,
+            fhir_org::update_endpoint,
+            fhir_org::delete_endpoint
+        ))
+        .routes(routes!(
+            fhir_org::set_endpoint_visibility_of_healthcare_service,
+            fhir_org::remove_endpoint_visibility_of_healthcare_service
+        ))
+        .routes(routes!(fhir_practitioner::authenticate_on_fhir_directory))
+        .routes(routes!(
+            fhir_practitioner::set_mxid_in_fhir_directory,
+            fhir_practitioner::read_mxid_in_fhir_directory,
+            fhir_practitioner::remove_mxid_in_fhir_directory
+        ))
+        .routes(routes!(
+            fhir_practitioner::set_endpoint_visibility,
+            fhir_practitioner::remove_endpoint_visibility
+        ))
+        .routes(routes!(fhir_search::search_organization))
+        .routes(routes!(fhir_search::search_hs_endpoint))
+        .routes(routes!(fhir_search::search_practitioner))
         .routes(routes!(contacts::delete_contact_setting))
         .routes(routes!(
             authorization::get_authorization_mode,

@@ -46,7 +46,10 @@ pub async fn serve(listener: tokio::net::TcpListener, store: Store, config: SimC
         .route("/fdv/search/{resource}", get(insured_search))
         .route("/test/owner-authenticate", post(owner_authenticate))
         .route("/owner/{resource}", get(owner_search).post(owner_create))
-        .route("/owner/{resource}/{id}", get(owner_read).put(owner_update).delete(owner_delete))
+        .route(
+            "/owner/{resource}/{id}",
+            get(owner_read).put(owner_update).delete(owner_delete),
+        )
         .route("/health", get(|| async { Json(json!({"status": "UP"})) }))
         .with_state(sim);
     axum::serve(listener, app).await
@@ -105,10 +108,17 @@ async fn tim_authenticate(State(sim): Shared, headers: HeaderMap, RawQuery(q): R
         _ => None,
     };
     let Some(sub) = sub.filter(|s| s.ends_with(&format!(":{server}"))) else {
-        return outcome(StatusCode::UNAUTHORIZED, "the OpenID token was not confirmed by its homeserver");
+        return outcome(
+            StatusCode::UNAUTHORIZED,
+            "the OpenID token was not confirmed by its homeserver",
+        );
     };
     let search_token = new_token();
-    if sim.store.issue_token(&search_token, "search", &sub, now() + SEARCH_TOKEN_SECS).is_err() {
+    if sim
+        .store
+        .issue_token(&search_token, "search", &sub, now() + SEARCH_TOKEN_SECS)
+        .is_err()
+    {
         return outcome(StatusCode::INTERNAL_SERVER_ERROR, "token not stored");
     }
     Json(json!({"access_token": search_token, "token_type": "Bearer", "expires_in": SEARCH_TOKEN_SECS})).into_response()
@@ -126,7 +136,10 @@ fn snapshot(store: &Store) -> Snapshot {
 async fn run_search(sim: &Sim, headers: &HeaderMap, resource: &str, q: Option<String>, audience: Audience) -> Response {
     let authorized = bearer(headers).and_then(|t| sim.store.token_subject(t, "search", now()));
     if authorized.is_none() {
-        return outcome(StatusCode::UNAUTHORIZED, "a search token from /tim-authenticate is required");
+        return outcome(
+            StatusCode::UNAUTHORIZED,
+            "a search token from /tim-authenticate is required",
+        );
     }
     if !RESOURCE_TYPES.contains(&resource) {
         return outcome(StatusCode::NOT_FOUND, format!("unknown resource type {resource}"));
@@ -134,11 +147,21 @@ async fn run_search(sim: &Sim, headers: &HeaderMap, resource: &str, q: Option<St
     Json(search(&snapshot(&sim.store), resource, &pairs(q), audience, &|_| true)).into_response()
 }
 
-async fn staff_search(State(sim): Shared, headers: HeaderMap, Path(resource): Path<String>, RawQuery(q): RawQuery) -> Response {
+async fn staff_search(
+    State(sim): Shared,
+    headers: HeaderMap,
+    Path(resource): Path<String>,
+    RawQuery(q): RawQuery,
+) -> Response {
     run_search(&sim, &headers, &resource, q, Audience::Staff).await
 }
 
-async fn insured_search(State(sim): Shared, headers: HeaderMap, Path(resource): Path<String>, RawQuery(q): RawQuery) -> Response {
+async fn insured_search(
+    State(sim): Shared,
+    headers: HeaderMap,
+    Path(resource): Path<String>,
+    RawQuery(q): RawQuery,
+) -> Response {
     run_search(&sim, &headers, &resource, q, Audience::Insured).await
 }
 
@@ -149,30 +172,51 @@ async fn owner_authenticate(State(sim): Shared, Json(body): Json<Value>) -> Resp
         return outcome(StatusCode::BAD_REQUEST, "telematikId is required");
     };
     let token = new_token();
-    if sim.store.issue_token(&token, "owner", tid, now() + OWNER_TOKEN_SECS).is_err() {
+    if sim
+        .store
+        .issue_token(&token, "owner", tid, now() + OWNER_TOKEN_SECS)
+        .is_err()
+    {
         return outcome(StatusCode::INTERNAL_SERVER_ERROR, "token not stored");
     }
     Json(json!({"access_token": token, "token_type": "Bearer", "expires_in": OWNER_TOKEN_SECS})).into_response()
 }
 
-/// The owner's TelematikID, or the 401 to answer.
-fn owner_of(sim: &Sim, headers: &HeaderMap) -> Result<String, Response> {
-    bearer(headers)
-        .and_then(|t| sim.store.token_subject(t, "owner", now()))
-        .ok_or_else(|| outcome(StatusCode::UNAUTHORIZED, "an owner token is required"))
-}
+/// A refused request; answered as an OperationOutcome.
+struct Refusal(StatusCode, String);
 
-fn known_type(resource: &str) -> Result<(), Response> {
-    match RESOURCE_TYPES.contains(&resource) {
-        true => Ok(()),
-        false => Err(outcome(StatusCode::NOT_FOUND, format!("unknown resource type {resource}"))),
+impl IntoResponse for Refusal {
+    fn into_response(self) -> Response {
+        outcome(self.0, self.1)
     }
 }
 
-async fn owner_search(State(sim): Shared, headers: HeaderMap, Path(resource): Path<String>, RawQuery(q): RawQuery) -> Response {
+/// The owner's TelematikID, or the 401 to answer.
+fn owner_of(sim: &Sim, headers: &HeaderMap) -> Result<String, Refusal> {
+    bearer(headers)
+        .and_then(|t| sim.store.token_subject(t, "owner", now()))
+        .ok_or_else(|| Refusal(StatusCode::UNAUTHORIZED, "an owner token is required".into()))
+}
+
+fn known_type(resource: &str) -> Result<(), Refusal> {
+    match RESOURCE_TYPES.contains(&resource) {
+        true => Ok(()),
+        false => Err(Refusal(
+            StatusCode::NOT_FOUND,
+            format!("unknown resource type {resource}"),
+        )),
+    }
+}
+
+async fn owner_search(
+    State(sim): Shared,
+    headers: HeaderMap,
+    Path(resource): Path<String>,
+    RawQuery(q): RawQuery,
+) -> Response {
     let owner = match owner_of(&sim, &headers).and_then(|o| known_type(&resource).map(|_| o)) {
         Ok(o) => o,
-        Err(r) => return r,
+        Err(r) => return r.into_response(),
     };
     let owned: Vec<String> = sim
         .store
@@ -182,25 +226,40 @@ async fn owner_search(State(sim): Shared, headers: HeaderMap, Path(resource): Pa
         .filter_map(|s| s.resource["id"].as_str().map(String::from))
         .collect();
     let allowed = |r: &Value| r["id"].as_str().is_some_and(|id| owned.iter().any(|o| o == id));
-    Json(search(&snapshot(&sim.store), &resource, &pairs(q), Audience::Staff, &allowed)).into_response()
+    Json(search(
+        &snapshot(&sim.store),
+        &resource,
+        &pairs(q),
+        Audience::Staff,
+        &allowed,
+    ))
+    .into_response()
 }
 
-fn body_for(resource: &str, mut body: Value, id: &str) -> Result<Value, Response> {
+fn body_for(resource: &str, mut body: Value, id: &str) -> Result<Value, Refusal> {
     if !body.is_object() || body["resourceType"] != resource {
-        return Err(outcome(StatusCode::BAD_REQUEST, format!("a {resource} resource is required")));
+        return Err(Refusal(
+            StatusCode::BAD_REQUEST,
+            format!("a {resource} resource is required"),
+        ));
     }
     body["id"] = json!(id);
     Ok(body)
 }
 
-async fn owner_create(State(sim): Shared, headers: HeaderMap, Path(resource): Path<String>, Json(body): Json<Value>) -> Response {
+async fn owner_create(
+    State(sim): Shared,
+    headers: HeaderMap,
+    Path(resource): Path<String>,
+    Json(body): Json<Value>,
+) -> Response {
     let owner = match owner_of(&sim, &headers).and_then(|o| known_type(&resource).map(|_| o)) {
         Ok(o) => o,
-        Err(r) => return r,
+        Err(r) => return r.into_response(),
     };
     let body = match body_for(&resource, body, &uuid::Uuid::new_v4().to_string()) {
         Ok(b) => b,
-        Err(r) => return r,
+        Err(r) => return r.into_response(),
     };
     match sim.store.put(&owner, &body) {
         Ok(()) => (StatusCode::CREATED, Json(body)).into_response(),
@@ -209,19 +268,19 @@ async fn owner_create(State(sim): Shared, headers: HeaderMap, Path(resource): Pa
 }
 
 /// The owned resource, or the 404 to answer (other owners' resources are not visible).
-fn owned(sim: &Sim, headers: &HeaderMap, resource: &str, id: &str) -> Result<(String, Value), Response> {
+fn owned(sim: &Sim, headers: &HeaderMap, resource: &str, id: &str) -> Result<(String, Value), Refusal> {
     let owner = owner_of(sim, headers)?;
     known_type(resource)?;
     match sim.store.get(resource, id) {
         Some(s) if s.owner == owner => Ok((owner, s.resource)),
-        _ => Err(outcome(StatusCode::NOT_FOUND, format!("{resource}/{id} not found"))),
+        _ => Err(Refusal(StatusCode::NOT_FOUND, format!("{resource}/{id} not found"))),
     }
 }
 
 async fn owner_read(State(sim): Shared, headers: HeaderMap, Path((resource, id)): Path<(String, String)>) -> Response {
     match owned(&sim, &headers, &resource, &id) {
         Ok((_, r)) => Json(r).into_response(),
-        Err(r) => r,
+        Err(r) => r.into_response(),
     }
 }
 
@@ -233,11 +292,11 @@ async fn owner_update(
 ) -> Response {
     let owner = match owned(&sim, &headers, &resource, &id) {
         Ok((o, _)) => o,
-        Err(r) => return r,
+        Err(r) => return r.into_response(),
     };
     let body = match body_for(&resource, body, &id) {
         Ok(b) => b,
-        Err(r) => return r,
+        Err(r) => return r.into_response(),
     };
     match sim.store.put(&owner, &body) {
         Ok(()) => Json(body).into_response(),
@@ -245,9 +304,13 @@ async fn owner_update(
     }
 }
 
-async fn owner_delete(State(sim): Shared, headers: HeaderMap, Path((resource, id)): Path<(String, String)>) -> Response {
+async fn owner_delete(
+    State(sim): Shared,
+    headers: HeaderMap,
+    Path((resource, id)): Path<(String, String)>,
+) -> Response {
     if let Err(r) = owned(&sim, &headers, &resource, &id) {
-        return r;
+        return r.into_response();
     }
     sim.store.delete(&resource, &id);
     StatusCode::NO_CONTENT.into_response()

@@ -76,7 +76,9 @@ pub fn search(
     }
     let mut out: Vec<Value> = matches.iter().map(|r| (*r).clone()).collect();
     for (key, value) in params.iter().filter(|(k, _)| k == "_include") {
-        let Some((source, field)) = value.split_once(':') else { continue };
+        let Some((source, field)) = value.split_once(':') else {
+            continue;
+        };
         if source != primary {
             continue;
         }
@@ -89,7 +91,10 @@ pub fn search(
                 _ => Vec::new(),
             };
             for inc in included {
-                if !out.iter().any(|o| o["resourceType"] == inc["resourceType"] && o["id"] == inc["id"]) {
+                if !out
+                    .iter()
+                    .any(|o| o["resourceType"] == inc["resourceType"] && o["id"] == inc["id"])
+                {
                     out.push(inc.clone());
                 }
             }
@@ -128,15 +133,21 @@ fn own_param(r: &Value, key: &str, value: &str) -> bool {
     let wanted = value.to_lowercase();
     match key {
         "_id" => r["id"] == value,
-        "name" => names(r).iter().any(|n| n.starts_with(&wanted) || n.split(' ').any(|w| w.starts_with(&wanted))),
+        "name" => names(r)
+            .iter()
+            .any(|n| n.starts_with(&wanted) || n.split(' ').any(|w| w.starts_with(&wanted))),
         "name:contains" => names(r).iter().any(|n| n.contains(&wanted)),
-        "address" => r["address"].as_str().is_some_and(|a| a.to_lowercase().starts_with(&wanted)),
+        "address" => r["address"]
+            .as_str()
+            .is_some_and(|a| a.to_lowercase().starts_with(&wanted)),
         "address:exact" => r["address"] == value,
         "status" => r["status"] == value,
         "active" => r["active"].as_bool().is_none_or(|a| a.to_string() == value),
         "connection-type" => {
             r["connectionType"]["code"] == value
-                || r["connectionType"]["coding"].as_array().is_some_and(|c| c.iter().any(|c| c["code"] == value))
+                || r["connectionType"]["coding"]
+                    .as_array()
+                    .is_some_and(|c| c.iter().any(|c| c["code"] == value))
         }
         "identifier" => identifiers(r).iter().any(|(system, v)| match value.split_once('|') {
             Some((s, v2)) => (s.is_empty() || s == system) && v == v2,
@@ -191,22 +202,40 @@ mod tests {
     fn snap() -> Snapshot {
         let mut s = Snapshot::default();
         let put = |s: &mut Snapshot, r: Value| {
-            s.by_type.entry(r["resourceType"].as_str().unwrap().to_string()).or_default().push(r)
+            s.by_type
+                .entry(r["resourceType"].as_str().unwrap().to_string())
+                .or_default()
+                .push(r)
         };
-        put(&mut s, json!({"resourceType": "Organization", "id": "o1", "name": "Praxis Dr. Test", "active": true,
-                            "identifier": [{"system": fhir::TELEMATIK_ID_SYSTEM, "value": "1-SMC-B-1"}]}));
-        put(&mut s, json!({"resourceType": "HealthcareService", "id": "h1", "name": "Kardiologie Nord",
-                            "providedBy": {"reference": "Organization/o1"}, "endpoint": [{"reference": "Endpoint/e1"}, {"reference": "Endpoint/e2"}]}));
-        put(&mut s, json!({"resourceType": "Endpoint", "id": "e1", "status": "active", "address": "matrix:u/kardio:hs",
-                            "connectionType": {"code": "tim"}}));
+        put(
+            &mut s,
+            json!({"resourceType": "Organization", "id": "o1", "name": "Praxis Dr. Test", "active": true,
+                            "identifier": [{"system": fhir::TELEMATIK_ID_SYSTEM, "value": "1-SMC-B-1"}]}),
+        );
+        put(
+            &mut s,
+            json!({"resourceType": "HealthcareService", "id": "h1", "name": "Kardiologie Nord",
+                            "providedBy": {"reference": "Organization/o1"}, "endpoint": [{"reference": "Endpoint/e1"}, {"reference": "Endpoint/e2"}]}),
+        );
+        put(
+            &mut s,
+            json!({"resourceType": "Endpoint", "id": "e1", "status": "active", "address": "matrix:u/kardio:hs",
+                            "connectionType": {"code": "tim"}}),
+        );
         let mut hidden = json!({"resourceType": "Endpoint", "id": "e2", "status": "active", "address": "matrix:u/geheim:hs",
                                 "connectionType": {"code": "tim-fa"}});
         fhir::set_hidden_from_insured(&mut hidden, true);
         put(&mut s, hidden);
-        put(&mut s, json!({"resourceType": "Practitioner", "id": "p1", "active": true, "name": [{"text": "Dr. Erika Musterfrau", "family": "Musterfrau"}],
-                            "identifier": [{"system": fhir::TELEMATIK_ID_SYSTEM, "value": "1-HBA-1"}]}));
-        put(&mut s, json!({"resourceType": "PractitionerRole", "id": "r1", "practitioner": {"reference": "Practitioner/p1"},
-                            "endpoint": [{"reference": "Endpoint/e2"}]}));
+        put(
+            &mut s,
+            json!({"resourceType": "Practitioner", "id": "p1", "active": true, "name": [{"text": "Dr. Erika Musterfrau", "family": "Musterfrau"}],
+                            "identifier": [{"system": fhir::TELEMATIK_ID_SYSTEM, "value": "1-HBA-1"}]}),
+        );
+        put(
+            &mut s,
+            json!({"resourceType": "PractitionerRole", "id": "r1", "practitioner": {"reference": "Practitioner/p1"},
+                            "endpoint": [{"reference": "Endpoint/e2"}]}),
+        );
         s
     }
 
@@ -215,13 +244,19 @@ mod tests {
     }
 
     fn ids(b: &Value) -> Vec<String> {
-        fhir::bundle_resources(b).iter().map(|r| r["id"].as_str().unwrap().to_string()).collect()
+        fhir::bundle_resources(b)
+            .iter()
+            .map(|r| r["id"].as_str().unwrap().to_string())
+            .collect()
     }
 
     #[test]
     fn a_name_substring_finds_the_service_with_endpoints_and_organization() {
-        let q = p(&[("name:contains", "ardiolog"), ("_include", "HealthcareService:endpoint"),
-                    ("_include", "HealthcareService:organization")]);
+        let q = p(&[
+            ("name:contains", "ardiolog"),
+            ("_include", "HealthcareService:endpoint"),
+            ("_include", "HealthcareService:organization"),
+        ]);
         let b = search(&snap(), "HealthcareService", &q, Audience::Staff, &|_| true);
         assert_eq!(ids(&b), ["h1", "e1", "e2", "o1"]);
         assert_eq!(b["total"], 1);
@@ -229,22 +264,49 @@ mod tests {
 
     #[test]
     fn insured_persons_do_not_see_hidden_endpoints_nor_find_through_them() {
-        let q = p(&[("endpoint.address", "matrix:u/geheim:hs"), ("_include", "PractitionerRole:endpoint")]);
+        let q = p(&[
+            ("endpoint.address", "matrix:u/geheim:hs"),
+            ("_include", "PractitionerRole:endpoint"),
+        ]);
         let staff = search(&snap(), "PractitionerRole", &q, Audience::Staff, &|_| true);
         assert_eq!(ids(&staff), ["r1", "e2"]);
         let insured = search(&snap(), "PractitionerRole", &q, Audience::Insured, &|_| true);
         assert_eq!(insured["total"], 0);
-        let hs = search(&snap(), "HealthcareService", &p(&[("_include", "HealthcareService:endpoint")]), Audience::Insured, &|_| true);
+        let hs = search(
+            &snap(),
+            "HealthcareService",
+            &p(&[("_include", "HealthcareService:endpoint")]),
+            Audience::Insured,
+            &|_| true,
+        );
         assert_eq!(ids(&hs), ["h1", "e1"]);
     }
 
     #[test]
     fn chained_identifier_and_practitioner_name_searches() {
-        let q = p(&[("organization.identifier", &format!("{}|1-SMC-B-1", fhir::TELEMATIK_ID_SYSTEM))]);
-        assert_eq!(ids(&search(&snap(), "HealthcareService", &q, Audience::Staff, &|_| true)), ["h1"]);
-        let q = p(&[("practitioner.name", "muster"), ("_include", "PractitionerRole:practitioner")]);
-        assert_eq!(ids(&search(&snap(), "PractitionerRole", &q, Audience::Staff, &|_| true)), ["r1", "p1"]);
-        let none = search(&snap(), "PractitionerRole", &p(&[("practitioner.name", "xyz")]), Audience::Staff, &|_| true);
+        let q = p(&[(
+            "organization.identifier",
+            &format!("{}|1-SMC-B-1", fhir::TELEMATIK_ID_SYSTEM),
+        )]);
+        assert_eq!(
+            ids(&search(&snap(), "HealthcareService", &q, Audience::Staff, &|_| true)),
+            ["h1"]
+        );
+        let q = p(&[
+            ("practitioner.name", "muster"),
+            ("_include", "PractitionerRole:practitioner"),
+        ]);
+        assert_eq!(
+            ids(&search(&snap(), "PractitionerRole", &q, Audience::Staff, &|_| true)),
+            ["r1", "p1"]
+        );
+        let none = search(
+            &snap(),
+            "PractitionerRole",
+            &p(&[("practitioner.name", "xyz")]),
+            Audience::Staff,
+            &|_| true,
+        );
         assert_eq!(none["total"], 0);
         assert!(none["entry"].as_array().unwrap().is_empty());
     }
@@ -252,7 +314,10 @@ mod tests {
     #[test]
     fn address_search_is_a_prefix_search_and_owner_restriction_applies() {
         let q = p(&[("address", "matrix:u/kard")]);
-        assert_eq!(ids(&search(&snap(), "Endpoint", &q, Audience::Staff, &|_| true)), ["e1"]);
+        assert_eq!(
+            ids(&search(&snap(), "Endpoint", &q, Audience::Staff, &|_| true)),
+            ["e1"]
+        );
         assert_eq!(search(&snap(), "Endpoint", &q, Audience::Staff, &|_| false)["total"], 0);
     }
 }

@@ -14,14 +14,19 @@ pub fn seed_from_driver_config(store: &Store, config: &DriverConfig) -> usize {
     let mut created = 0;
     for api in &config.apis {
         for device in &api.devices {
-            let Some(tid) = device.telematik_id.as_deref() else { continue };
+            let Some(tid) = device.telematik_id.as_deref() else {
+                continue;
+            };
             let holder = device
                 .cn
                 .clone()
                 .or_else(|| device.display_name.clone())
                 .unwrap_or_else(|| device.name.clone());
             let identifier = json!([{"system": TELEMATIK_ID_SYSTEM, "value": tid}]);
-            let slug: String = tid.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '-' }).collect();
+            let slug: String = tid
+                .chars()
+                .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+                .collect();
             let resources: Vec<Value> = match api.kind {
                 ApiKind::OrgAdmin => vec![json!({
                     "resourceType": "Organization", "id": format!("org-{slug}"), "active": true,
@@ -40,7 +45,10 @@ pub fn seed_from_driver_config(store: &Store, config: &DriverConfig) -> usize {
                 _ => Vec::new(),
             };
             for r in resources {
-                let (t, id) = (r["resourceType"].as_str().unwrap_or_default(), r["id"].as_str().unwrap_or_default());
+                let (t, id) = (
+                    r["resourceType"].as_str().unwrap_or_default(),
+                    r["id"].as_str().unwrap_or_default(),
+                );
                 if store.get(t, id).is_none() && store.put(tid, &r).is_ok() {
                     created += 1;
                 }

@@ -39,13 +39,20 @@ impl Store {
         let mut stmt = db
             .prepare_cached("SELECT owner, json FROM resources WHERE type = ?1 ORDER BY rowid")
             .expect("static SQL");
-        stmt.query_map([resource_type], |row| Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?)))
-            .map(|rows| {
-                rows.filter_map(Result::ok)
-                    .filter_map(|(owner, json)| Some(Stored { owner, resource: serde_json::from_str(&json).ok()? }))
-                    .collect()
-            })
-            .unwrap_or_default()
+        stmt.query_map([resource_type], |row| {
+            Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
+        })
+        .map(|rows| {
+            rows.filter_map(Result::ok)
+                .filter_map(|(owner, json)| {
+                    Some(Stored {
+                        owner,
+                        resource: serde_json::from_str(&json).ok()?,
+                    })
+                })
+                .collect()
+        })
+        .unwrap_or_default()
     }
 
     pub fn get(&self, resource_type: &str, id: &str) -> Option<Stored> {
@@ -58,7 +65,12 @@ impl Store {
         .optional()
         .ok()
         .flatten()
-        .and_then(|(owner, json)| Some(Stored { owner, resource: serde_json::from_str(&json).ok()? }))
+        .and_then(|(owner, json)| {
+            Some(Stored {
+                owner,
+                resource: serde_json::from_str(&json).ok()?,
+            })
+        })
     }
 
     pub fn put(&self, owner: &str, resource: &Value) -> rusqlite::Result<()> {
@@ -75,7 +87,10 @@ impl Store {
 
     pub fn delete(&self, resource_type: &str, id: &str) -> bool {
         self.db()
-            .execute("DELETE FROM resources WHERE type = ?1 AND id = ?2", params![resource_type, id])
+            .execute(
+                "DELETE FROM resources WHERE type = ?1 AND id = ?2",
+                params![resource_type, id],
+            )
             .is_ok_and(|n| n > 0)
     }
 

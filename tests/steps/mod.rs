@@ -1,6 +1,7 @@
 //! Step definitions, grouped by domain concept.
 pub mod contacts;
 pub mod devices;
+pub mod fhir;
 pub mod homeserver;
 pub mod media;
 pub mod messages;

@@ -133,6 +133,13 @@ pub async fn start_driver() -> String {
     config.server.tls_key = root.join(".state/bdd-certs/server.key");
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("port");
     let port = listener.local_addr().unwrap().port();
+    // The local directory service, seeded from the same config, on its own random port.
+    let vzd = start_directory(&root, &config).await;
+    for api in &mut config.apis {
+        if api.directory_url.is_some() {
+            api.directory_url = Some(vzd.clone());
+        }
+    }
     let driver = tim_client::testdriver::Driver::build(config).expect("driver builds");
     tokio::spawn(async move {
         if let Err(e) = driver.run_on(listener).await {
@@ -140,4 +147,24 @@ pub async fn start_driver() -> String {
         }
     });
     format!("https://127.0.0.1:{port}")
+}
+
+/// Starts `tim-vzd-sim`'s service in-process (state in `.state/bdd-vzd`); returns its base URL.
+async fn start_directory(root: &std::path::Path, config: &tim_client::testdriver::DriverConfig) -> url::Url {
+    use tim_client::vzd_sim::{SimConfig, seed_from_driver_config, serve, store::Store};
+    let dir = root.join(".state/bdd-vzd");
+    std::fs::create_dir_all(&dir).expect("directory state dir");
+    let store = Store::open(&dir.join("vzd.sqlite")).expect("directory store");
+    seed_from_driver_config(&store, config);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("port");
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        let sim = SimConfig {
+            federation_urls: Default::default(),
+        };
+        if let Err(e) = serve(listener, store, sim).await {
+            panic!("directory service stopped: {e}");
+        }
+    });
+    url::Url::parse(&format!("http://127.0.0.1:{port}/")).unwrap()
 }

@@ -223,7 +223,11 @@ impl Session {
     }
 
     pub(crate) fn forget_directory_token(&self, directory: &str) {
-        self.inner.directory_tokens.lock().expect("token lock").remove(directory);
+        self.inner
+            .directory_tokens
+            .lock()
+            .expect("token lock")
+            .remove(directory);
     }
 
     pub(crate) fn media_index(&self) -> std::sync::MutexGuard<'_, super::media::MediaIndex> {

@@ -16,8 +16,7 @@ pub const HEALTHCARE_SERVICE_PROFILE: &str =
 pub const VISIBILITY_URL: &str = "https://gematik.de/fhir/directory/StructureDefinition/EndpointVisibility";
 pub const VISIBILITY_SYSTEM: &str = "https://gematik.de/fhir/directory/CodeSystem/EndpointVisibilityCS";
 pub const HIDE_FROM_INSURED: &str = "hide-versicherte";
-pub const CONNECTION_TYPE_SYSTEM: &str =
-    "https://gematik.de/fhir/directory/CodeSystem/EndpointDirectoryConnectionType";
+pub const CONNECTION_TYPE_SYSTEM: &str = "https://gematik.de/fhir/directory/CodeSystem/EndpointDirectoryConnectionType";
 pub const PAYLOAD_TYPE_SYSTEM: &str = "https://gematik.de/fhir/directory/CodeSystem/EndpointDirectoryPayloadType";
 pub const TELEMATIK_ID_SYSTEM: &str = "https://gematik.de/fhir/sid/telematik-id";
 
@@ -54,7 +53,7 @@ pub fn owner_endpoint(mut body: Value) -> Result<Value, CoreError> {
         return Err(CoreError::InvalidInput("an Endpoint object is required".into()));
     };
     for field in ["name", "address"] {
-        if !obj.get(field).is_some_and(|v| v.as_str().is_some_and(|s| !s.trim().is_empty())) {
+        if !has_text(obj, field) {
             return Err(CoreError::InvalidInput(format!("an Endpoint needs {field}")));
         }
     }
@@ -73,14 +72,23 @@ pub fn owner_healthcare_service(mut body: Value, organization_id: &str) -> Resul
     let Some(obj) = body.as_object_mut() else {
         return Err(CoreError::InvalidInput("a HealthcareService object is required".into()));
     };
-    if !obj.get("name").is_some_and(|v| v.as_str().is_some_and(|s| !s.trim().is_empty())) {
+    if !has_text(obj, "name") {
         return Err(CoreError::InvalidInput("a HealthcareService needs a name".into()));
     }
     obj.insert("resourceType".into(), json!("HealthcareService"));
-    obj.insert("providedBy".into(), json!({"reference": format!("Organization/{organization_id}")}));
+    obj.insert(
+        "providedBy".into(),
+        json!({"reference": format!("Organization/{organization_id}")}),
+    );
     ensure_owner_meta(obj, HEALTHCARE_SERVICE_PROFILE);
     drop_nulls(obj);
     Ok(body)
+}
+
+fn has_text(obj: &serde_json::Map<String, Value>, field: &str) -> bool {
+    obj.get(field)
+        .and_then(Value::as_str)
+        .is_some_and(|s| !s.trim().is_empty())
 }
 
 fn ensure_owner_meta(obj: &mut serde_json::Map<String, Value>, profile: &str) {
@@ -193,8 +201,16 @@ pub fn bundle(resources: Vec<Value>, primary: &str) -> Value {
     let entry: Vec<Value> = resources
         .into_iter()
         .map(|r| {
-            let mode = if r["resourceType"] == primary { "match" } else { "include" };
-            let full_url = format!("{}/{}", r["resourceType"].as_str().unwrap_or_default(), r["id"].as_str().unwrap_or_default());
+            let mode = if r["resourceType"] == primary {
+                "match"
+            } else {
+                "include"
+            };
+            let full_url = format!(
+                "{}/{}",
+                r["resourceType"].as_str().unwrap_or_default(),
+                r["id"].as_str().unwrap_or_default()
+            );
             json!({"fullUrl": full_url, "resource": r, "search": {"mode": mode}})
         })
         .collect();
@@ -220,16 +236,27 @@ pub fn exact_address(bundle_in: &Value, address: &str, primary: &str) -> Value {
             ["practitioner", "providedBy", "organization", "location"]
                 .iter()
                 .flat_map(|f| match &p[*f] {
-                    Value::Array(items) => items.iter().filter_map(|i| i["reference"].as_str().map(String::from)).collect(),
-                    v => v["reference"].as_str().map(String::from).into_iter().collect::<Vec<_>>(),
+                    Value::Array(items) => items
+                        .iter()
+                        .filter_map(|i| i["reference"].as_str().map(String::from))
+                        .collect(),
+                    v => v["reference"]
+                        .as_str()
+                        .map(String::from)
+                        .into_iter()
+                        .collect::<Vec<_>>(),
                 })
                 .collect::<Vec<_>>()
         })
         .collect();
     let keep = |r: &Value| {
-        let key = format!("{}/{}", r["resourceType"].as_str().unwrap_or_default(), r["id"].as_str().unwrap_or_default());
+        let key = format!(
+            "{}/{}",
+            r["resourceType"].as_str().unwrap_or_default(),
+            r["id"].as_str().unwrap_or_default()
+        );
         match r["resourceType"].as_str() {
-            Some(t) if t == primary => primaries.iter().any(|p| *p == r),
+            Some(t) if t == primary => primaries.contains(&r),
             Some("Endpoint") => r["id"].as_str().is_some_and(|id| matching.iter().any(|m| m == id)),
             _ => referenced.iter().any(|x| x.ends_with(&key)),
         }
@@ -272,7 +299,10 @@ mod tests {
         link_endpoint(&mut hs, "e1");
         link_endpoint(&mut hs, "e1");
         link_endpoint(&mut hs, "e2");
-        assert_eq!(hs["endpoint"], json!([{"reference": "Endpoint/e1"}, {"reference": "Endpoint/e2"}]));
+        assert_eq!(
+            hs["endpoint"],
+            json!([{"reference": "Endpoint/e1"}, {"reference": "Endpoint/e2"}])
+        );
         unlink_endpoint(&mut hs, "e1");
         unlink_endpoint(&mut hs, "e2");
         assert!(hs.get("endpoint").is_none());
@@ -293,7 +323,8 @@ mod tests {
 
     #[test]
     fn a_healthcare_service_is_provided_by_the_admins_organization() {
-        let hs = owner_healthcare_service(json!({"name": "Kardio", "providedBy": null, "endpoint": null}), "org1").unwrap();
+        let hs =
+            owner_healthcare_service(json!({"name": "Kardio", "providedBy": null, "endpoint": null}), "org1").unwrap();
         assert_eq!(hs["providedBy"], json!({"reference": "Organization/org1"}));
         assert!(hs.get("endpoint").is_none());
         assert!(owner_healthcare_service(json!({"name": " "}), "org1").is_err());
@@ -313,7 +344,10 @@ mod tests {
             "PractitionerRole",
         );
         let exact = exact_address(&found, "matrix:u/a:hs", "PractitionerRole");
-        let ids: Vec<_> = bundle_resources(&exact).iter().map(|r| r["id"].as_str().unwrap().to_string()).collect();
+        let ids: Vec<_> = bundle_resources(&exact)
+            .iter()
+            .map(|r| r["id"].as_str().unwrap().to_string())
+            .collect();
         assert_eq!(ids, ["r1", "p1", "e1"]);
         assert_eq!(exact["total"], 1);
         assert_eq!(bundle(vec![], "Endpoint")["total"], 0);

@@ -12,7 +12,9 @@ pub(crate) async fn call(
     auth: &[(&str, &str)],
     body: Option<&Value>,
 ) -> CoreResult<Value> {
-    let mut request = http.request(method.clone(), url).header("Accept", "application/fhir+json");
+    let mut request = http
+        .request(method.clone(), url)
+        .header("Accept", "application/fhir+json");
     for (name, value) in auth {
         request = request.header(*name, *value);
     }
@@ -28,7 +30,13 @@ pub(crate) async fn call(
     let status = response.status().as_u16();
     let text = response.text().await.unwrap_or_default();
     let body: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
-    let message = || format!("directory {method} {}: {status} {}", path_of(url), diagnostics(&body, &text));
+    let message = || {
+        format!(
+            "directory {method} {}: {status} {}",
+            path_of(url),
+            diagnostics(&body, &text)
+        )
+    };
     match status {
         200..=299 => Ok(body),
         400 | 422 => Err(CoreError::InvalidInput(message())),

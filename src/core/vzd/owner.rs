@@ -10,7 +10,7 @@ use url::Url;
 
 use super::http::call;
 use crate::core::rules::fhir;
-use crate::core::{CoreError, CoreResult, Mxid, Session};
+use crate::core::{CoreError, CoreResult, Mxid};
 
 /// Obtains an owner access token for one TelematikID.
 pub trait OwnerAuth: Send + Sync {
@@ -67,8 +67,9 @@ impl std::fmt::Debug for Owner {
 }
 
 impl Owner {
-    pub async fn authenticate(session: &Session, directory: &Url, auth: &dyn OwnerAuth) -> CoreResult<Owner> {
-        let http = session.client().http_client().clone();
+    /// Owner access needs no Matrix login: org admins maintain entries with their SMC-B only.
+    pub async fn authenticate(directory: &Url, auth: &dyn OwnerAuth) -> CoreResult<Owner> {
+        let http = Client::new();
         let token = auth.owner_token(&http, directory).await?;
         Ok(Owner {
             http,
@@ -174,7 +175,9 @@ impl Owner {
     async fn linked(&self, hs_id: &str, id: &str) -> CoreResult<Value> {
         let hs = self.healthcare_service(hs_id).await?;
         if !fhir::endpoint_ids(&hs).iter().any(|e| e == id) {
-            return Err(CoreError::NotFound(format!("Endpoint {id} is not an endpoint of {hs_id}")));
+            return Err(CoreError::NotFound(format!(
+                "Endpoint {id} is not an endpoint of {hs_id}"
+            )));
         }
         Ok(hs)
     }
@@ -264,15 +267,19 @@ impl Owner {
     }
 
     async fn read(&self, resource: &str, id: &str) -> CoreResult<Value> {
-        self.send(Method::GET, self.url(&format!("{resource}/{id}"))?, None).await
+        self.send(Method::GET, self.url(&format!("{resource}/{id}"))?, None)
+            .await
     }
 
     async fn update(&self, resource: &str, id: &str, body: &Value) -> CoreResult<Value> {
-        self.send(Method::PUT, self.url(&format!("{resource}/{id}"))?, Some(body)).await
+        self.send(Method::PUT, self.url(&format!("{resource}/{id}"))?, Some(body))
+            .await
     }
 
     async fn delete(&self, resource: &str, id: &str) -> CoreResult<()> {
-        self.send(Method::DELETE, self.url(&format!("{resource}/{id}"))?, None).await.map(|_| ())
+        self.send(Method::DELETE, self.url(&format!("{resource}/{id}"))?, None)
+            .await
+            .map(|_| ())
     }
 }
 
@@ -294,6 +301,8 @@ fn own_endpoint(entry: &Value, mxid: &Mxid) -> Option<Value> {
     let role = first_of(entry, "PractitionerRole")?;
     let linked = fhir::endpoint_ids(&role);
     fhir::bundle_resources(entry).into_iter().find(|r| {
-        r["resourceType"] == "Endpoint" && r["address"] == address && r["id"].as_str().is_some_and(|id| linked.iter().any(|l| l == id))
+        r["resourceType"] == "Endpoint"
+            && r["address"] == address
+            && r["id"].as_str().is_some_and(|id| linked.iter().any(|l| l == id))
     })
 }

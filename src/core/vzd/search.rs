@@ -54,7 +54,10 @@ impl Directory<'_> {
         let bundle = self
             .search(
                 "HealthcareService",
-                &[("endpoint.address", &address), ("_include", "HealthcareService:endpoint")],
+                &[
+                    ("endpoint.address", &address),
+                    ("_include", "HealthcareService:endpoint"),
+                ],
             )
             .await?;
         Ok(fhir::exact_address(&bundle, &address, "HealthcareService"))
@@ -88,7 +91,11 @@ impl Directory<'_> {
                 ],
             )
             .await?;
-        Ok(fhir::exact_address(&only_active(&bundle, "PractitionerRole"), &address, "PractitionerRole"))
+        Ok(fhir::exact_address(
+            &only_active(&bundle, "PractitionerRole"),
+            &address,
+            "PractitionerRole",
+        ))
     }
 
     async fn search(&self, resource: &str, params: &[(&str, &str)]) -> CoreResult<Value> {
@@ -96,16 +103,34 @@ impl Directory<'_> {
             Product::Pro => "search",
             Product::Epa => "fdv/search",
         };
-        let mut url = self.base.join(&format!("{root}/{resource}")).map_err(CoreError::internal)?;
+        let mut url = self
+            .base
+            .join(&format!("{root}/{resource}"))
+            .map_err(CoreError::internal)?;
         url.query_pairs_mut().extend_pairs(params.iter());
         let token = self.search_token().await?;
         let auth = format!("Bearer {token}");
-        match call(self.http(), Method::GET, url.as_str(), &[("Authorization", &auth)], None).await {
+        match call(
+            self.http(),
+            Method::GET,
+            url.as_str(),
+            &[("Authorization", &auth)],
+            None,
+        )
+        .await
+        {
             Err(CoreError::Unauthorized(_)) => {
                 // An expired token: fetch a fresh one once.
                 self.session.forget_directory_token(self.base.as_str());
                 let auth = format!("Bearer {}", self.search_token().await?);
-                call(self.http(), Method::GET, url.as_str(), &[("Authorization", &auth)], None).await
+                call(
+                    self.http(),
+                    Method::GET,
+                    url.as_str(),
+                    &[("Authorization", &auth)],
+                    None,
+                )
+                .await
             }
             other => other,
         }
@@ -117,13 +142,16 @@ impl Directory<'_> {
             return Ok(token);
         }
         let client = self.session.client();
-        let user = client.user_id().ok_or_else(|| CoreError::Unauthorized("not logged in".into()))?;
+        let user = client
+            .user_id()
+            .ok_or_else(|| CoreError::Unauthorized("not logged in".into()))?;
         let openid = client
             .send(request_openid_token::v3::Request::new(user.to_owned()))
             .await
             .map_err(crate::core::matrix::errors::from_http)?;
         let mut url = self.base.join("tim-authenticate").map_err(CoreError::internal)?;
-        url.query_pairs_mut().append_pair("mxId", openid.matrix_server_name.as_str());
+        url.query_pairs_mut()
+            .append_pair("mxId", openid.matrix_server_name.as_str());
         let answer = call(
             self.http(),
             Method::GET,

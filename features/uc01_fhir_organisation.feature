@@ -1,0 +1,20 @@
+Feature: UC 01 / 08X - an organisation publishes a functional account in the VZD-FHIR-Directory
+  The org admin (SMC-B) maintains a HealthcareService with an Endpoint through the client's
+  owner API; clients of both homeservers find it. Runs against the project's local directory
+  service, which speaks gematik's VZD paths and FHIR R4 JSON.
+
+  Background:
+    Given the APIs "hs1-orgadmin", "hs1-pro" and "hs2-pro" are cleaned up
+
+  Scenario: Create, find, change and delete a HealthcareService with an Endpoint
+    Given Admin claims a device on "hs1-orgadmin" and logs in
+    And Bob claims a device on "hs1-pro" and logs in
+    And Carol claims a device on "hs2-pro" and logs in
+    When Admin creates the healthcare service "Kardiologie"
+    And Admin adds an endpoint for Bob to the healthcare service "Kardiologie"
+    Then Admin reads the endpoint of "Kardiologie" back exactly as created and linked relatively
+    And Carol finds Bob's endpoint in the healthcare service "Kardiologie"
+    And Bob finds Bob's endpoint in the healthcare service "Kardiologie"
+    When Admin renames the endpoint of "Kardiologie"
+    And Admin deletes the endpoint and then the healthcare service "Kardiologie"
+    Then Carol no longer finds Bob's endpoint in the healthcare service "Kardiologie"
