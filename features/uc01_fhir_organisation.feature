@@ -16,5 +16,8 @@ Feature: UC 01 / 08X - an organisation publishes a functional account in the VZD
     And Carol finds Bob's endpoint in the healthcare service "Kardiologie"
     And Bob finds Bob's endpoint in the healthcare service "Kardiologie"
     When Admin renames the endpoint of "Kardiologie"
+    And Admin replaces the healthcare service "Kardiologie" with a fuller description
+    Then Carol finds Bob's endpoint in the healthcare service "Kardiologie"
+    And reading an unknown healthcare service as Admin is refused with status 404
     And Admin deletes the endpoint and then the healthcare service "Kardiologie"
     Then Carol no longer finds Bob's endpoint in the healthcare service "Kardiologie"

@@ -1,4 +1,4 @@
-Feature: UC 03 / ePA 04X - a practitioner registers the own MXID; visibility for insured persons
+Feature: UC 02 / 03 / 08X / ePA 04X - practitioners in the directory, visibility for insured persons
   A practitioner (HBA) adds the own Matrix address to the own PractitionerRole. Pro clients
   search the directory, ePA clients the insured persons' search, which leaves out entries
   hidden from them.

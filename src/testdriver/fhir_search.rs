@@ -14,6 +14,14 @@ fn empty() -> Value {
     fhir::bundle(Vec::new(), "Bundle")
 }
 
+/// A directory failure finds nothing (logged): searches always answer a well-formed Bundle.
+fn or_empty(result: crate::core::CoreResult<Value>) -> Value {
+    result.unwrap_or_else(|e| {
+        tracing::warn!(error = %e, "directory search failed");
+        empty()
+    })
+}
+
 #[derive(Deserialize)]
 pub struct OrgQuery {
     #[serde(rename = "healthcareServiceName")]
@@ -34,7 +42,7 @@ pub async fn search_organization(
     let session = api.session(&device).await?;
     let directory = session.directory(api.directory()?);
     Ok(Json(match q.name.filter(|n| !n.trim().is_empty()) {
-        Some(name) => directory.find_healthcare_services(&name).await?,
+        Some(name) => or_empty(directory.find_healthcare_services(&name).await),
         None => empty(),
     }))
 }
@@ -59,7 +67,7 @@ pub async fn search_hs_endpoint(
     let session = api.session(&device).await?;
     let directory = session.directory(api.directory()?);
     Ok(Json(match q.mx_id.as_deref().map(fhir::mxid_of_uri) {
-        Some(Ok(mxid)) => directory.find_healthcare_service_endpoints(&mxid).await?,
+        Some(Ok(mxid)) => or_empty(directory.find_healthcare_service_endpoints(&mxid).await),
         _ => empty(),
     }))
 }
@@ -88,9 +96,9 @@ pub async fn search_practitioner(
             q.mxid.as_deref().map(fhir::mxid_of_uri),
             q.name.filter(|n| !n.trim().is_empty()),
         ) {
-            (Some(Ok(mxid)), _) => directory.find_practitioner_by_mxid(&mxid).await?,
+            (Some(Ok(mxid)), _) => or_empty(directory.find_practitioner_by_mxid(&mxid).await),
             (Some(Err(_)), _) => empty(),
-            (None, Some(name)) => directory.find_practitioners_by_name(&name).await?,
+            (None, Some(name)) => or_empty(directory.find_practitioners_by_name(&name).await),
             (None, None) => empty(),
         },
     ))

@@ -132,6 +132,51 @@ async fn renames_endpoint(w: &mut TimWorld, admin: String, label: String) {
     w.keys.insert(key("endpoint", &label), read.to_string());
 }
 
+/// Like the suite's JSON update: full replacement with a new name and more fields; the
+/// stored service matches what was sent (but for what the directory manages itself).
+#[when(expr = "{word} replaces the healthcare service {string} with a fuller description")]
+async fn replaces_hs(w: &mut TimWorld, admin: String, label: String) {
+    let id = stored(w, "hs", &label)["id"].as_str().unwrap().to_string();
+    // PUT replaces the whole service: start from its current state (with the endpoint link).
+    let (_, hs) = fhir(w, &admin, Method::GET, &format!("org/healthcareService/{id}"), None).await;
+    let name = w.unique(&format!("{label} neu"));
+    let body = json!({
+        "resourceType": "HealthcareService", "id": id, "name": name,
+        "providedBy": hs["providedBy"], "endpoint": hs["endpoint"],
+        "telecom": [{"system": "phone", "value": "+49 30 1234567", "use": "work"}],
+        "communication": [{"coding": [{"system": "urn:ietf:bcp:47", "code": "de"}]}],
+        "appointmentRequired": true,
+        "availableTime": [{"daysOfWeek": ["mon", "tue"], "availableStartTime": "08:00:00", "availableEndTime": "16:00:00"}],
+        "availabilityExceptions": "Feiertags geschlossen",
+    });
+    let path = format!("org/healthcareService/{id}");
+    let (status, updated) = fhir(w, &admin, Method::PUT, &path, Some(body.clone())).await;
+    assert_eq!(status, 200, "{updated}");
+    assert_eq!(updated["name"], json!(name));
+    let (_, read) = fhir(w, &admin, Method::GET, &path, None).await;
+    for field in [
+        "telecom",
+        "communication",
+        "appointmentRequired",
+        "availableTime",
+        "availabilityExceptions",
+        "endpoint",
+    ] {
+        assert_eq!(read[field], body[field], "{field} did not round-trip");
+    }
+    w.keys.insert(key("hs", &label), read.to_string());
+}
+
+#[then(expr = "reading an unknown healthcare service as {word} is refused with status {int}")]
+async fn unknown_hs(w: &mut TimWorld, admin: String, status: u16) {
+    let (got, body) = fhir(w, &admin, Method::GET, "org/healthcareService/no-such-service", None).await;
+    assert_eq!(got, status, "{body}");
+    assert!(
+        body["errorCode"].is_string() && body["errorMessage"].is_string(),
+        "{body}"
+    );
+}
+
 #[when(expr = "{word} hides the endpoint of {string} from insured persons")]
 async fn hides_org_endpoint(w: &mut TimWorld, admin: String, label: String) {
     let (hs, endpoint) = (stored(w, "hs", &label), stored(w, "endpoint", &label));
