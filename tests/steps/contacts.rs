@@ -75,15 +75,7 @@ async fn not_lists_contact(w: &mut TimWorld, owner: String, contact: String) {
 async fn stores_display_name(w: &mut TimWorld, owner: String, contact: String) {
     let (base, token) = homeserver_of(w, &owner).await;
     let c = w.actor(&contact).clone();
-    let account = json(
-        w.client(&c.api)
-            .read_account()
-            .device_id(c.device_id)
-            .send()
-            .await
-            .expect("account")
-            .into_inner(),
-    );
+    let account = w.account(&contact).await;
     let stored: Value = TimWorld::http()
         .get(format!("{base}/_synapse/client/com.famedly/tim/v1/contacts/{}", c.mxid))
         .bearer_auth(token)

@@ -193,17 +193,8 @@ async fn logs_in_again(w: &mut TimWorld, actor: String) {
 #[then(expr = "{word} finds {word} on the homeserver with the display name")]
 async fn finds_on_homeserver(w: &mut TimWorld, actor: String, other: String) {
     let (client, id) = w.actor_client(&actor);
+    let display = w.account(&other).await["displayName"].clone();
     let other = w.actor(&other).clone();
-    let display = json(
-        w.client(&other.api)
-            .read_account()
-            .device_id(other.device_id)
-            .send()
-            .await
-            .expect("account")
-            .into_inner(),
-    )["displayName"]
-        .clone();
     let found = super::world::poll(10, || async {
         let r = json(
             client

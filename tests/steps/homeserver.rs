@@ -24,15 +24,7 @@ pub async fn homeserver_of(w: &TimWorld, actor: &str) -> (String, String) {
         .expect("base_url")
         .trim_end_matches('/')
         .to_string();
-    let account = json(
-        w.client(&a.api)
-            .read_account()
-            .device_id(a.device_id)
-            .send()
-            .await
-            .expect("account")
-            .into_inner(),
-    );
+    let account = w.account(actor).await;
     (base, account["accessToken"].as_str().expect("accessToken").to_string())
 }
 

@@ -164,17 +164,9 @@ async fn list_contains(w: &mut TimWorld, list: String, actor: String, verb: Stri
 
 #[then(expr = "{word} cannot invite {word} into the room {string}")]
 async fn cannot_invite(w: &mut TimWorld, actor: String, invitee: String, label: String) {
-    let (client, id) = w.actor_client(&actor);
     let invitee = w.actor(&invitee).mxid.clone();
-    let err = client
-        .invite_into_room()
-        .device_id(id)
-        .room_id(w.room_id(&label))
-        .body(body::<Vec<contract_client::types::MxId>>(json!([{"mxid": invitee}])))
-        .send()
-        .await
-        .expect_err("the invite must be refused");
-    assert_eq!(status_of(&err), 403);
+    let refused = super::rooms::invite(w, &actor, &invitee, &label).await;
+    assert_eq!(refused.expect_err("the invite must be refused"), 403);
 }
 
 #[then(expr = "{word} cannot write directly to {word}")]

@@ -56,6 +56,20 @@ impl TimWorld {
         (self.client(&a.api), a.device_id)
     }
 
+    /// The actor's account as `GET /devices/{id}/account` reports it.
+    pub async fn account(&self, name: &str) -> Value {
+        let (client, id) = self.actor_client(name);
+        json(
+            client
+                .read_account()
+                .device_id(id)
+                .send()
+                .await
+                .expect("account")
+                .into_inner(),
+        )
+    }
+
     pub fn room_id(&self, label: &str) -> String {
         self.rooms
             .get(label)

@@ -28,7 +28,7 @@ impl Session {
 
 impl Contacts<'_> {
     pub async fn list(&self) -> CoreResult<Vec<ContactSetting>> {
-        let body = self.call(Method::GET, "/contacts", None).await?;
+        let body = self.call(Method::GET, &["contacts"], None).await?;
         Ok(body["contacts"]
             .as_array()
             .map(|items| items.iter().filter_map(contact_of).collect())
@@ -46,15 +46,16 @@ impl Contacts<'_> {
             invite["end"] = json!(end);
         }
         let body = json!({"mxid": setting.mxid, "displayName": setting.display_name, "inviteSettings": invite});
-        let stored = self.call(Method::POST, "/contacts", Some(body)).await?;
+        let stored = self.call(Method::POST, &["contacts"], Some(body)).await?;
         contact_of(&stored).ok_or_else(|| CoreError::internal("the contact API answered without the contact"))
     }
 
     /// Removes the setting; an unknown contact is `NotFound`.
     pub async fn delete(&self, mxid: &str) -> CoreResult<()> {
         let user = Mxid::parse(mxid)?;
-        let path = format!("/contacts/{}", urlencoding(user.as_str()));
-        self.call(Method::DELETE, &path, None).await.map(|_| ())
+        self.call(Method::DELETE, &["contacts", user.as_str()], None)
+            .await
+            .map(|_| ())
     }
 
     async fn display_name_of(&self, user: &Mxid) -> String {
@@ -71,8 +72,12 @@ impl Contacts<'_> {
         }
     }
 
-    async fn call(&self, method: Method, path: &str, body: Option<Value>) -> CoreResult<Value> {
-        let url = format!("{}{path}", self.base);
+    /// `segments` are appended to the API base, each percent-encoded (MXIDs carry `@`, `:`).
+    async fn call(&self, method: Method, segments: &[&str], body: Option<Value>) -> CoreResult<Value> {
+        let mut url = self.base.clone();
+        url.path_segments_mut()
+            .map_err(|_| CoreError::internal("the contact API URL cannot take a path"))?
+            .extend(segments);
         let token = self
             .session
             .access_token()
@@ -81,7 +86,7 @@ impl Contacts<'_> {
             .session
             .client()
             .http_client()
-            .request(method, &url)
+            .request(method, url.as_str())
             .bearer_auth(token);
         if let Some(body) = body {
             request = request
@@ -94,7 +99,7 @@ impl Contacts<'_> {
         let body: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
         match status {
             200..=299 => Ok(body),
-            404 if path.starts_with("/contacts/") => Err(CoreError::NotFound("no setting for this contact".into())),
+            404 if segments.len() > 1 => Err(CoreError::NotFound("no setting for this contact".into())),
             _ => Err(CoreError::Homeserver {
                 status,
                 errcode: body["errcode"].as_str().unwrap_or_default().to_string(),
@@ -111,14 +116,4 @@ fn contact_of(v: &Value) -> Option<ContactSetting> {
         start: v["inviteSettings"]["start"].as_u64()?,
         end: v["inviteSettings"]["end"].as_u64(),
     })
-}
-
-/// Percent-encodes a path segment (MXIDs carry `@` and `:`).
-fn urlencoding(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
