@@ -37,6 +37,7 @@ Feature: UC 05 / 06X / ePA 05X - permission management, enforced by the homeserv
     When Bob puts Alice on the blocked list
     Then Alice cannot invite Bob into the room "Blocked"
     And Alice cannot write directly to Bob
+    And Alice is a member of the room "Blocked" only
     When Bob takes Alice off the blocked list
     Then Alice invites Bob into the room "Blocked"
 

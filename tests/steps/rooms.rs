@@ -183,6 +183,16 @@ async fn one_chat(w: &mut TimWorld, viewer: String, other: String) {
     assert_eq!(chat_between(w, &viewer, &other).await.len(), 1);
 }
 
+/// No leftovers, e.g. of a direct chat whose invite was refused (public rooms of the
+/// directory, which the list also shows, do not count).
+#[then(expr = "{word} is a member of the room {string} only")]
+async fn member_of_only(w: &mut TimWorld, actor: String, label: String) {
+    let (room_id, me) = (w.room_id(&label), w.actor(&actor).mxid.clone());
+    let rooms = rooms_of(w, &actor).await;
+    let mine: Vec<_> = rooms.iter().filter(|r| membership_of(r, &me).is_some()).collect();
+    assert!(mine.iter().all(|r| r["roomId"] == json!(room_id)), "{mine:?}");
+}
+
 #[when(expr = "{word} leaves the room {string}")]
 async fn leaves(w: &mut TimWorld, actor: String, label: String) {
     let (client, id) = w.actor_client(&actor);

@@ -12,4 +12,5 @@ pub mod users;
 
 pub(crate) mod errors;
 mod events;
+mod orphans;
 mod wait;

@@ -240,7 +240,19 @@ impl Rooms<'_> {
 
     pub(crate) async fn create_planned(&self, plan: &RoomPlan) -> CoreResult<OwnedRoomId> {
         let request = create_request(plan)?;
-        let room = self.session.client().create_room(request).await.map_err(from_sdk)?;
+        let before = match plan.initial_invite {
+            Some(_) => Some(super::orphans::joined_now(self.session).await),
+            None => None,
+        };
+        let room = match self.session.client().create_room(request).await {
+            Ok(room) => room,
+            Err(e) => {
+                if let Some(before) = &before {
+                    super::orphans::drop_orphans(self.session, before).await;
+                }
+                return Err(from_sdk(e));
+            }
+        };
         let room_id = room.room_id().to_owned();
         let own = self.session.user_id().clone();
         let invited = plan.initial_invite.clone();
@@ -319,19 +331,24 @@ impl Rooms<'_> {
     }
 
     /// Leaves and forgets every room, rejecting pending invites: a clean slate for a test run.
-    /// Rooms are handled concurrently and without waiting for sync echoes (the server's
-    /// answer is what counts here), so even a long history is cleared in seconds.
+    /// Rooms are handled concurrently. A room is forgotten only after sync has delivered its
+    /// leave: a leave arriving after the forget would bring it back as a left "Empty Room".
     pub async fn forget_all(&self) -> CoreResult<()> {
         use futures_util::StreamExt;
+        let own = self.session.user_id().clone();
         futures_util::stream::iter(self.session.client().rooms())
-            .for_each_concurrent(8, |room| async move {
-                if !matches!(room.state(), RoomState::Left | RoomState::Banned)
-                    && let Err(e) = room.leave().await
-                {
-                    tracing::warn!(room = %room.room_id(), error = %e, "could not leave room");
-                }
-                if let Err(e) = room.forget().await {
-                    tracing::warn!(room = %room.room_id(), error = %e, "could not forget room");
+            .for_each_concurrent(8, |room| {
+                let own = own.clone();
+                async move {
+                    if !matches!(room.state(), RoomState::Left | RoomState::Banned) {
+                        match room.leave().await {
+                            Ok(()) => self.await_membership(room.room_id(), &own, Membership::Leave).await,
+                            Err(e) => tracing::warn!(room = %room.room_id(), error = %e, "could not leave room"),
+                        }
+                    }
+                    if let Err(e) = room.forget().await {
+                        tracing::warn!(room = %room.room_id(), error = %e, "could not forget room");
+                    }
                 }
             })
             .await;
