@@ -89,3 +89,4 @@ Feature: UC 05 / 06X / ePA 05X - permission management, enforced by the homeserv
     And creating an unencrypted private room is refused for Erika with status 403
     And setting the property "historyVisibility" of the room "Privat" to "world_readable" is refused for Erika with status 403
     And setting the property "joinRule" of the room "Privat" to "public" is refused for Erika with status 403
+    And the homeserver of Erika refuses its public room directory without a token with status 403

@@ -301,10 +301,26 @@ for _mod in (synapse.app.homeserver, sys.modules.get("__main__")):
     _patch_well_known(_mod)
 
 
+def _forbid_public_rooms():
+    # TI-M ePA has no public rooms: the room directory answers 403 (the suite's 13X_5 checks
+    # GET and POST /publicRooms without a token). Stock Synapse would say 401.
+    from synapse.api.errors import Codes, SynapseError
+    from synapse.rest.client.room import PublicRoomListRestServlet
+
+    async def forbidden(self, request, *args, **kwargs):
+        raise SynapseError(403, "TI-M ePA: there are no public rooms", Codes.FORBIDDEN)
+
+    PublicRoomListRestServlet.on_GET = forbidden
+    PublicRoomListRestServlet.on_POST = forbidden
+
+
 class UpgradeRoomHookShim:
     def __init__(self, config, api):
         logger.info("tim_compat: on_upgrade_room shim and support well-known active")
         _support_email[0] = config.get("support_email", _support_email[0])
+        if config.get("forbid_public_rooms"):
+            _forbid_public_rooms()
+            logger.info("tim_compat: public room directory answers 403 (ePA)")
 
     @staticmethod
     def parse_config(config):
@@ -439,7 +455,7 @@ EOF
   else cat <<EOF
 modules:
   - module: tim_compat.UpgradeRoomHookShim     # must come first, see fachdienst-up.sh
-    config: {}
+    config: {forbid_public_rooms: $([[ "$2" == epa ]] && echo true || echo false)}
   - module: synapse_invite_checker.InviteChecker
     config:
       title: "TI-M test Fachdienst ($1)"

@@ -193,3 +193,14 @@ async fn upgrades_room(w: &mut TimWorld, actor: String, label: String, invitee: 
     assert_eq!(invite.status().as_u16(), 200, "invite into the successor");
     w.rooms.insert(format!("{label} (upgraded)"), new.to_string());
 }
+
+/// 13X_5: an ePA homeserver has no public room directory, not even for reading.
+#[then(expr = "the homeserver of {word} refuses its public room directory without a token with status {int}")]
+async fn public_rooms_refused(w: &mut TimWorld, actor: String, status: u16) {
+    let (base, _) = homeserver_of(w, &actor).await;
+    let url = format!("{base}/_matrix/client/v3/publicRooms");
+    let http = TimWorld::http();
+    assert_eq!(http.get(&url).send().await.unwrap().status().as_u16(), status, "GET");
+    let post = http.post(&url).json(&json!({})).send().await.unwrap();
+    assert_eq!(post.status().as_u16(), status, "POST");
+}
