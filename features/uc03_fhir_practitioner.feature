@@ -17,6 +17,7 @@ Feature: UC 02 / 03 / 08X / ePA 04X - practitioners in the directory, visibility
     And Carol finds Doc in the directory by name
     And Erika finds Doc in the directory by MXID
     And a search by Carol for an unknown practitioner is an empty bundle
+    And the directory refuses a made-up OpenID token and a search without token
     When Doc hides the own MXID from insured persons
     Then the own directory entry of Doc shows the endpoint hidden from insured persons
     And Erika no longer finds Doc in the directory by MXID

@@ -67,6 +67,7 @@ Feature: UC 05 / 06X / ePA 05X - permission management, enforced by the homeserv
     And Erika creates the room "Versicherte"
     Then Alice invites Erika into the room "Praxis"
     And Erika cannot invite Emil into the room "Versicherte"
+    And Erika does not find Emil on the homeserver
     When Erika joins the room "Praxis"
     And Alice sends "Ihr Befund ist da" into the room "Praxis"
     Then Erika sees "Ihr Befund ist da" from Alice in the room "Praxis"

@@ -115,3 +115,38 @@ impl Store {
             .flatten()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn resources_and_tokens_survive_a_restart() {
+        let dir = std::env::temp_dir().join(format!("vzd-store-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("vzd.sqlite");
+        {
+            let store = Store::open(&path).unwrap();
+            store
+                .put(
+                    "1-ORG",
+                    &json!({"resourceType": "Endpoint", "id": "e1", "address": "matrix:u/a:hs"}),
+                )
+                .unwrap();
+            store.issue_token("t", "owner", "1-ORG", 200).unwrap();
+        }
+        let store = Store::open(&path).unwrap();
+        let e = store.get("Endpoint", "e1").expect("persisted");
+        assert_eq!(
+            (e.owner.as_str(), e.resource["address"].as_str()),
+            ("1-ORG", Some("matrix:u/a:hs"))
+        );
+        assert_eq!(store.token_subject("t", "owner", 100).as_deref(), Some("1-ORG"));
+        assert_eq!(store.token_subject("t", "owner", 300), None, "expired");
+        assert_eq!(store.token_subject("t", "search", 100), None, "other kind");
+        assert!(store.delete("Endpoint", "e1") && store.get("Endpoint", "e1").is_none());
+        std::fs::remove_dir_all(&dir).ok();
+    }
+}

@@ -215,6 +215,12 @@ async fn finds_on_homeserver(w: &mut TimWorld, actor: String, other: String) {
     assert_eq!(found["searchResults"][0]["displayName"], display);
 }
 
+#[then(expr = "{word} does not find {word} on the homeserver")]
+async fn does_not_find(w: &mut TimWorld, actor: String, other: String) {
+    let mxid = w.actor(&other).mxid.clone();
+    finds_nobody(w, actor, mxid).await;
+}
+
 #[then(expr = "{word} finds nobody on the homeserver for {string}")]
 async fn finds_nobody(w: &mut TimWorld, actor: String, mxid: String) {
     let (client, id) = w.actor_client(&actor);

@@ -412,6 +412,28 @@ async fn empty_search(w: &mut TimWorld, actor: String) {
     }
 }
 
+/// The directory checks OpenID tokens with the homeserver for real and wants a search token.
+#[then(expr = "the directory refuses a made-up OpenID token and a search without token")]
+async fn directory_refuses(_w: &mut TimWorld) {
+    let base = super::world::DIRECTORY.get().expect("directory started");
+    let http = TimWorld::http();
+    let auth = http
+        .get(base.join("tim-authenticate?mxId=localhost:8448").unwrap())
+        .header("X-Matrix-OpenID-Token", "made-up-token")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(auth.status().as_u16(), 401);
+    let search = http
+        .get(base.join("search/HealthcareService").unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(search.status().as_u16(), 401);
+    let body: Value = search.json().await.unwrap();
+    assert_eq!(body["resourceType"], "OperationOutcome");
+}
+
 fn urlenc(s: &str) -> String {
     s.bytes()
         .map(|b| match b {

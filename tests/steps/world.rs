@@ -163,6 +163,9 @@ pub async fn start_driver() -> String {
     format!("https://127.0.0.1:{port}")
 }
 
+/// Base URL of the in-process directory service (set once by [`start_driver`]).
+pub static DIRECTORY: std::sync::OnceLock<url::Url> = std::sync::OnceLock::new();
+
 /// Starts `tim-vzd-sim`'s service in-process (state in `.state/bdd-vzd`); returns its base URL.
 async fn start_directory(root: &std::path::Path, config: &tim_client::testdriver::DriverConfig) -> url::Url {
     use tim_client::vzd_sim::{SimConfig, seed_from_driver_config, serve, store::Store};
@@ -180,5 +183,7 @@ async fn start_directory(root: &std::path::Path, config: &tim_client::testdriver
             panic!("directory service stopped: {e}");
         }
     });
-    url::Url::parse(&format!("http://127.0.0.1:{port}/")).unwrap()
+    let url = url::Url::parse(&format!("http://127.0.0.1:{port}/")).unwrap();
+    DIRECTORY.set(url.clone()).ok();
+    url
 }

@@ -1,6 +1,6 @@
 //! Finding users of the own homeserver (user directory).
 
-use crate::core::{CoreResult, Mxid, Session};
+use crate::core::{CoreResult, Mxid, Product, Session};
 
 /// One user found in the directory.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -21,7 +21,11 @@ impl Session {
 
 impl Users<'_> {
     /// The user with exactly this MXID, if the directory knows it (at most one hit).
+    /// Insured persons (ePA) do not search the homeserver's users: they find nobody.
     pub async fn find(&self, mxid: &Mxid) -> CoreResult<Vec<UserHit>> {
+        if self.session.product() == Product::Epa {
+            return Ok(Vec::new());
+        }
         let exact = |hits: Vec<UserHit>| {
             hits.into_iter()
                 .filter(|h| h.user_id == mxid.as_str())
@@ -35,8 +39,11 @@ impl Users<'_> {
         Ok(exact(self.directory(mxid.localpart()).await))
     }
 
-    /// Users whose display name contains `name` (case-insensitive).
+    /// Users whose display name contains `name` (case-insensitive); nobody for ePA.
     pub async fn search(&self, name: &str) -> CoreResult<Vec<UserHit>> {
+        if self.session.product() == Product::Epa {
+            return Ok(Vec::new());
+        }
         let needle = name.to_lowercase();
         Ok(self
             .directory(name)
