@@ -12,16 +12,7 @@ use super::world::{TimWorld, poll};
 
 /// A call on `/devices/{id}/fhir/...` of an actor's API; status and JSON body.
 async fn fhir(w: &TimWorld, actor: &str, method: Method, path: &str, body: Option<Value>) -> (u16, Value) {
-    let a = w.actor(actor);
-    let url = format!("{}/{}/devices/{}/fhir/{path}", w.base, a.api, a.device_id);
-    let mut req = TimWorld::http().request(method, url);
-    if let Some(b) = body {
-        req = req.json(&b);
-    }
-    let resp = req.send().await.expect("fhir call");
-    let status = resp.status().as_u16();
-    let text = resp.text().await.unwrap_or_default();
-    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    w.device_call(actor, method, &format!("fhir/{path}"), body).await
 }
 
 fn resources(bundle: &Value, t: &str) -> Vec<Value> {

@@ -35,16 +35,7 @@ async fn list_call(
     list: &str,
     body: Option<Value>,
 ) -> (u16, Value) {
-    let a = w.actor(actor);
-    let url = format!("{}/{}/devices/{}/{}", w.base, a.api, a.device_id, list_path(list));
-    let mut req = TimWorld::http().request(method, url);
-    if let Some(b) = body {
-        req = req.json(&b);
-    }
-    let resp = req.send().await.expect("list call");
-    let status = resp.status().as_u16();
-    let text = resp.text().await.unwrap_or_default();
-    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    w.device_call(actor, method, list_path(list), body).await
 }
 
 async fn get_list(w: &TimWorld, actor: &str, list: &str) -> Value {

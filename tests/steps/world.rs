@@ -70,6 +70,27 @@ impl TimWorld {
         )
     }
 
+    /// A raw call on `/devices/{id}/<path>` of the actor's API, with the JSON body exactly as
+    /// given (explicit nulls included); status and JSON answer (`null` if none).
+    pub async fn device_call(
+        &self,
+        actor: &str,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (u16, Value) {
+        let a = self.actor(actor);
+        let url = format!("{}/{}/devices/{}/{path}", self.base, a.api, a.device_id);
+        let mut req = Self::http().request(method, url);
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let resp = req.send().await.expect("driver answers");
+        let status = resp.status().as_u16();
+        let text = resp.text().await.unwrap_or_default();
+        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    }
+
     pub fn room_id(&self, label: &str) -> String {
         self.rooms
             .get(label)

@@ -36,14 +36,7 @@ impl Directory<'_> {
     /// HealthcareServices whose name contains `name`, with their Endpoints and Organization.
     pub async fn find_healthcare_services(&self, name: &str) -> CoreResult<Value> {
         let bundle = self
-            .search(
-                "HealthcareService",
-                &[
-                    ("name:contains", name),
-                    ("_include", "HealthcareService:endpoint"),
-                    ("_include", "HealthcareService:organization"),
-                ],
-            )
+            .search_including("HealthcareService", ("name:contains", name))
             .await?;
         Ok(only_active(&bundle, "HealthcareService"))
     }
@@ -52,28 +45,19 @@ impl Directory<'_> {
     pub async fn find_healthcare_service_endpoints(&self, mxid: &Mxid) -> CoreResult<Value> {
         let address = fhir::matrix_uri(mxid);
         let bundle = self
-            .search(
-                "HealthcareService",
-                &[
-                    ("endpoint.address", &address),
-                    ("_include", "HealthcareService:endpoint"),
-                ],
-            )
+            .search_including("HealthcareService", ("endpoint.address", &address))
             .await?;
-        Ok(fhir::exact_address(&bundle, &address, "HealthcareService"))
+        Ok(fhir::exact_address(
+            &only_active(&bundle, "HealthcareService"),
+            &address,
+            "HealthcareService",
+        ))
     }
 
     /// Practitioners whose name contains `name`, with roles and endpoints.
     pub async fn find_practitioners_by_name(&self, name: &str) -> CoreResult<Value> {
         let bundle = self
-            .search(
-                "PractitionerRole",
-                &[
-                    ("practitioner.name", name),
-                    ("_include", "PractitionerRole:practitioner"),
-                    ("_include", "PractitionerRole:endpoint"),
-                ],
-            )
+            .search_including("PractitionerRole", ("practitioner.name", name))
             .await?;
         Ok(only_active(&bundle, "PractitionerRole"))
     }
@@ -82,20 +66,24 @@ impl Directory<'_> {
     pub async fn find_practitioner_by_mxid(&self, mxid: &Mxid) -> CoreResult<Value> {
         let address = fhir::matrix_uri(mxid);
         let bundle = self
-            .search(
-                "PractitionerRole",
-                &[
-                    ("endpoint.address", &address),
-                    ("_include", "PractitionerRole:practitioner"),
-                    ("_include", "PractitionerRole:endpoint"),
-                ],
-            )
+            .search_including("PractitionerRole", ("endpoint.address", &address))
             .await?;
         Ok(fhir::exact_address(
             &only_active(&bundle, "PractitionerRole"),
             &address,
             "PractitionerRole",
         ))
+    }
+
+    /// One search with the `_include`s a TI-M client needs for this resource type.
+    async fn search_including(&self, primary: &str, filter: (&str, &str)) -> CoreResult<Value> {
+        let includes: &[&str] = match primary {
+            "HealthcareService" => &["HealthcareService:endpoint", "HealthcareService:organization"],
+            _ => &["PractitionerRole:practitioner", "PractitionerRole:endpoint"],
+        };
+        let mut params = vec![filter];
+        params.extend(includes.iter().map(|i| ("_include", *i)));
+        self.search(primary, &params).await
     }
 
     async fn search(&self, resource: &str, params: &[(&str, &str)]) -> CoreResult<Value> {
