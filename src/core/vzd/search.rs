@@ -35,44 +35,34 @@ impl Session {
 impl Directory<'_> {
     /// HealthcareServices whose name contains `name`, with their Endpoints and Organization.
     pub async fn find_healthcare_services(&self, name: &str) -> CoreResult<Value> {
-        let bundle = self
-            .search_including("HealthcareService", ("name:contains", name))
-            .await?;
-        Ok(only_active(&bundle, "HealthcareService"))
+        self.find("HealthcareService", ("name:contains", name)).await
     }
 
     /// HealthcareServices reachable at exactly this Matrix address.
     pub async fn find_healthcare_service_endpoints(&self, mxid: &Mxid) -> CoreResult<Value> {
-        let address = fhir::matrix_uri(mxid);
-        let bundle = self
-            .search_including("HealthcareService", ("endpoint.address", &address))
-            .await?;
-        Ok(fhir::exact_address(
-            &only_active(&bundle, "HealthcareService"),
-            &address,
-            "HealthcareService",
-        ))
+        self.find_at("HealthcareService", mxid).await
     }
 
     /// Practitioners whose name contains `name`, with roles and endpoints.
     pub async fn find_practitioners_by_name(&self, name: &str) -> CoreResult<Value> {
-        let bundle = self
-            .search_including("PractitionerRole", ("practitioner.name", name))
-            .await?;
-        Ok(only_active(&bundle, "PractitionerRole"))
+        self.find("PractitionerRole", ("practitioner.name", name)).await
     }
 
     /// The practitioner reachable at exactly this Matrix address.
     pub async fn find_practitioner_by_mxid(&self, mxid: &Mxid) -> CoreResult<Value> {
+        self.find_at("PractitionerRole", mxid).await
+    }
+
+    /// Active entries of `primary` matching `filter`.
+    async fn find(&self, primary: &str, filter: (&str, &str)) -> CoreResult<Value> {
+        Ok(only_active(&self.search_including(primary, filter).await?, primary))
+    }
+
+    /// Active entries of `primary` with an Endpoint at exactly this address.
+    async fn find_at(&self, primary: &str, mxid: &Mxid) -> CoreResult<Value> {
         let address = fhir::matrix_uri(mxid);
-        let bundle = self
-            .search_including("PractitionerRole", ("endpoint.address", &address))
-            .await?;
-        Ok(fhir::exact_address(
-            &only_active(&bundle, "PractitionerRole"),
-            &address,
-            "PractitionerRole",
-        ))
+        let found = self.find(primary, ("endpoint.address", &address)).await?;
+        Ok(fhir::exact_address(&found, &address, primary))
     }
 
     /// One search with the `_include`s a TI-M client needs for this resource type.
