@@ -21,3 +21,17 @@ Feature: UC 01 / 08X - an organisation publishes a functional account in the VZD
     And reading an unknown healthcare service as Admin is refused with status 404
     And Admin deletes the endpoint and then the healthcare service "Kardiologie"
     Then Carol no longer finds Bob's endpoint in the healthcare service "Kardiologie"
+
+  Scenario: Two endpoints in one service, and an endpoint moved to another account
+    Given Admin claims a device on "hs1-orgadmin" and logs in
+    And Bob claims a device on "hs1-pro" and logs in
+    And Carol claims a device on "hs2-pro" and logs in
+    When Admin creates the healthcare service "Notaufnahme"
+    And Admin adds an endpoint for Bob to the healthcare service "Notaufnahme"
+    And Admin adds an endpoint for Carol to the healthcare service "Notaufnahme"
+    Then the healthcare service "Notaufnahme" of Admin has 2 endpoints
+    And Bob finds Carol's endpoint in the healthcare service "Notaufnahme"
+    When Admin moves the endpoint of "Notaufnahme" to Admin
+    Then Carol finds Admin's endpoint in the healthcare service "Notaufnahme"
+    And Carol no longer finds Carol's endpoint in the healthcare service "Notaufnahme"
+    And Admin deletes the endpoint and then the healthcare service "Notaufnahme"

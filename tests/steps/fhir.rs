@@ -168,6 +168,34 @@ async fn unknown_hs(w: &mut TimWorld, admin: String, status: u16) {
     );
 }
 
+/// The suite's MXID change: PUT the endpoint with another address; it round-trips.
+#[when(expr = "{word} moves the endpoint of {string} to {word}")]
+async fn moves_endpoint(w: &mut TimWorld, admin: String, label: String, member: String) {
+    let (hs, mut endpoint) = (stored(w, "hs", &label), stored(w, "endpoint", &label));
+    endpoint["address"] = json!(uri(&w.actor(&member).mxid));
+    let path = format!(
+        "org/healthcareService/{}/endpoint/{}",
+        hs["id"].as_str().unwrap(),
+        endpoint["id"].as_str().unwrap()
+    );
+    let (status, updated) = fhir(w, &admin, Method::PUT, &path, Some(endpoint.clone())).await;
+    assert_eq!(status, 200, "{updated}");
+    let (_, read) = fhir(w, &admin, Method::GET, &path, None).await;
+    assert_eq!(read, updated, "PUT answer and GET differ");
+    assert_eq!(read["address"], endpoint["address"]);
+    w.keys.insert(key("endpoint", &label), read.to_string());
+}
+
+#[then(expr = "the healthcare service {string} of {word} has {int} endpoints")]
+async fn endpoint_count(w: &mut TimWorld, label: String, admin: String, n: usize) {
+    let hs = stored(w, "hs", &label);
+    let path = format!("org/healthcareService/{}/endpoint", hs["id"].as_str().unwrap());
+    let (status, list) = fhir(w, &admin, Method::GET, &path, None).await;
+    assert_eq!(status, 200);
+    assert_eq!(resources(&list, "Endpoint").len(), n, "{list}");
+    assert_eq!(list["total"], json!(n));
+}
+
 #[when(expr = "{word} hides the endpoint of {string} from insured persons")]
 async fn hides_org_endpoint(w: &mut TimWorld, admin: String, label: String) {
     let (hs, endpoint) = (stored(w, "hs", &label), stored(w, "endpoint", &label));
