@@ -76,15 +76,11 @@ async fn stores_display_name(w: &mut TimWorld, owner: String, contact: String) {
     let (base, token) = homeserver_of(w, &owner).await;
     let c = w.actor(&contact).clone();
     let account = w.account(&contact).await;
-    let stored: Value = TimWorld::http()
-        .get(format!("{base}/_synapse/client/com.famedly/tim/v1/contacts/{}", c.mxid))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let stored = super::homeserver::get_json(
+        format!("{base}/_synapse/client/com.famedly/tim/v1/contacts/{}", c.mxid),
+        Some(&token),
+    )
+    .await;
     assert_eq!(stored["displayName"], account["displayName"], "{stored}");
 }
 

@@ -15,6 +15,10 @@ async fn fhir(w: &TimWorld, actor: &str, method: Method, path: &str, body: Optio
     w.device_call(actor, method, &format!("fhir/{path}"), body).await
 }
 
+async fn fhir_get(w: &TimWorld, actor: &str, path: &str) -> (u16, Value) {
+    fhir(w, actor, Method::GET, path, None).await
+}
+
 fn resources(bundle: &Value, t: &str) -> Vec<Value> {
     bundle["entry"]
         .as_array()
@@ -78,26 +82,12 @@ async fn adds_endpoint(w: &mut TimWorld, admin: String, member: String, label: S
 async fn reads_endpoint_back(w: &mut TimWorld, admin: String, label: String) {
     let (hs, endpoint) = (stored(w, "hs", &label), stored(w, "endpoint", &label));
     let (hs_id, end_id) = (hs["id"].as_str().unwrap(), endpoint["id"].as_str().unwrap());
-    let (status, read) = fhir(
-        w,
-        &admin,
-        Method::GET,
-        &format!("org/healthcareService/{hs_id}/endpoint/{end_id}"),
-        None,
-    )
-    .await;
+    let (status, read) = fhir_get(w, &admin, &format!("org/healthcareService/{hs_id}/endpoint/{end_id}")).await;
     assert_eq!(status, 200);
     assert_eq!(read, endpoint, "create response and GET differ");
-    let (_, hs_now) = fhir(w, &admin, Method::GET, &format!("org/healthcareService/{hs_id}"), None).await;
+    let (_, hs_now) = fhir_get(w, &admin, &format!("org/healthcareService/{hs_id}")).await;
     assert_eq!(hs_now["endpoint"], json!([{"reference": format!("Endpoint/{end_id}")}]));
-    let (status, list) = fhir(
-        w,
-        &admin,
-        Method::GET,
-        &format!("org/healthcareService/{hs_id}/endpoint"),
-        None,
-    )
-    .await;
+    let (status, list) = fhir_get(w, &admin, &format!("org/healthcareService/{hs_id}/endpoint")).await;
     assert_eq!(status, 200);
     assert_eq!(resources(&list, "Endpoint"), vec![endpoint]);
     assert_eq!(list["total"], 1);
@@ -114,7 +104,7 @@ async fn renames_endpoint(w: &mut TimWorld, admin: String, label: String) {
     );
     let (status, updated) = fhir(w, &admin, Method::PUT, &path, Some(endpoint.clone())).await;
     assert_eq!(status, 200, "{updated}");
-    let (_, read) = fhir(w, &admin, Method::GET, &path, None).await;
+    let (_, read) = fhir_get(w, &admin, &path).await;
     let strip = |mut v: Value| {
         v.as_object_mut().unwrap().remove("meta");
         v
@@ -129,7 +119,7 @@ async fn renames_endpoint(w: &mut TimWorld, admin: String, label: String) {
 async fn replaces_hs(w: &mut TimWorld, admin: String, label: String) {
     let id = stored(w, "hs", &label)["id"].as_str().unwrap().to_string();
     // PUT replaces the whole service: start from its current state (with the endpoint link).
-    let (_, hs) = fhir(w, &admin, Method::GET, &format!("org/healthcareService/{id}"), None).await;
+    let (_, hs) = fhir_get(w, &admin, &format!("org/healthcareService/{id}")).await;
     let name = w.unique(&format!("{label} neu"));
     let body = json!({
         "resourceType": "HealthcareService", "id": id, "name": name,
@@ -144,7 +134,7 @@ async fn replaces_hs(w: &mut TimWorld, admin: String, label: String) {
     let (status, updated) = fhir(w, &admin, Method::PUT, &path, Some(body.clone())).await;
     assert_eq!(status, 200, "{updated}");
     assert_eq!(updated["name"], json!(name));
-    let (_, read) = fhir(w, &admin, Method::GET, &path, None).await;
+    let (_, read) = fhir_get(w, &admin, &path).await;
     for field in [
         "telecom",
         "communication",
@@ -180,7 +170,7 @@ async fn moves_endpoint(w: &mut TimWorld, admin: String, label: String, member: 
     );
     let (status, updated) = fhir(w, &admin, Method::PUT, &path, Some(endpoint.clone())).await;
     assert_eq!(status, 200, "{updated}");
-    let (_, read) = fhir(w, &admin, Method::GET, &path, None).await;
+    let (_, read) = fhir_get(w, &admin, &path).await;
     assert_eq!(read, updated, "PUT answer and GET differ");
     assert_eq!(read["address"], endpoint["address"]);
     w.keys.insert(key("endpoint", &label), read.to_string());
@@ -190,7 +180,7 @@ async fn moves_endpoint(w: &mut TimWorld, admin: String, label: String, member: 
 async fn endpoint_count(w: &mut TimWorld, label: String, admin: String, n: usize) {
     let hs = stored(w, "hs", &label);
     let path = format!("org/healthcareService/{}/endpoint", hs["id"].as_str().unwrap());
-    let (status, list) = fhir(w, &admin, Method::GET, &path, None).await;
+    let (status, list) = fhir_get(w, &admin, &path).await;
     assert_eq!(status, 200);
     assert_eq!(resources(&list, "Endpoint").len(), n, "{list}");
     assert_eq!(list["total"], json!(n));
@@ -234,11 +224,11 @@ async fn deletes_all(w: &mut TimWorld, admin: String, label: String) {
     let (hs_id, end_id) = (hs["id"].as_str().unwrap(), endpoint["id"].as_str().unwrap());
     let end_path = format!("org/healthcareService/{hs_id}/endpoint/{end_id}");
     assert_eq!(fhir(w, &admin, Method::DELETE, &end_path, None).await.0, 204);
-    assert_eq!(fhir(w, &admin, Method::GET, &end_path, None).await.0, 404);
+    assert_eq!(fhir_get(w, &admin, &end_path).await.0, 404);
     let hs_path = format!("org/healthcareService/{hs_id}");
     assert_eq!(fhir(w, &admin, Method::DELETE, &hs_path, None).await.0, 204);
     // Not found on the first try: the suite does not retry here.
-    let (status, body) = fhir(w, &admin, Method::GET, &hs_path, None).await;
+    let (status, body) = fhir_get(w, &admin, &hs_path).await;
     assert_eq!(status, 404);
     assert!(body["errorCode"].is_string(), "{body}");
 }
@@ -348,12 +338,10 @@ async fn finds_by_mxid(w: &mut TimWorld, actor: String, verb: String, practition
     let address = uri(&w.actor(&practitioner).mxid);
     let want = verb == "finds";
     let bundle = poll(10, || async {
-        let (status, bundle) = fhir(
+        let (status, bundle) = fhir_get(
             w,
             &actor,
-            Method::GET,
             &format!("searchPractitionerInFhirDirectory?mxid={}", urlenc(&address)),
-            None,
         )
         .await;
         assert_eq!(status, 200, "{bundle}");
@@ -375,12 +363,10 @@ async fn finds_by_name(w: &mut TimWorld, actor: String, practitioner: String) {
     let name = own["name"].as_str().unwrap().to_string();
     let query = name.split(' ').next_back().unwrap().to_string();
     let bundle = poll(10, || async {
-        let (_, bundle) = fhir(
+        let (_, bundle) = fhir_get(
             w,
             &actor,
-            Method::GET,
             &format!("searchPractitionerInFhirDirectory?name={}", urlenc(&query)),
-            None,
         )
         .await;
         resources(&bundle, "Endpoint")
@@ -418,14 +404,7 @@ async fn empty_search(w: &mut TimWorld, actor: String) {
         "mxid=matrix%3Au%2Fnobody%3Anowhere.example",
         "mxid=kaputt",
     ] {
-        let (status, bundle) = fhir(
-            w,
-            &actor,
-            Method::GET,
-            &format!("searchPractitionerInFhirDirectory?{q}"),
-            None,
-        )
-        .await;
+        let (status, bundle) = fhir_get(w, &actor, &format!("searchPractitionerInFhirDirectory?{q}")).await;
         assert_eq!(status, 200);
         assert_eq!(bundle["total"], 0, "{bundle}");
     }

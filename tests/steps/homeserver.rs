@@ -6,6 +6,15 @@ use serde_json::{Value, json};
 
 use super::world::{TimWorld, json};
 
+/// A JSON answer of the homeserver, with the token if given.
+pub async fn get_json(url: String, token: Option<&str>) -> Value {
+    let mut req = TimWorld::http().get(url);
+    if let Some(t) = token {
+        req = req.bearer_auth(t);
+    }
+    req.send().await.unwrap().json().await.unwrap()
+}
+
 /// Base URL and access token of an actor's homeserver session.
 pub async fn homeserver_of(w: &TimWorld, actor: &str) -> (String, String) {
     let a = w.actor(actor).clone();
@@ -31,14 +40,7 @@ pub async fn homeserver_of(w: &TimWorld, actor: &str) -> (String, String) {
 #[then(expr = "the homeserver of {word} speaks Matrix {string}")]
 async fn speaks(w: &mut TimWorld, actor: String, version: String) {
     let (base, _) = homeserver_of(w, &actor).await;
-    let v: Value = TimWorld::http()
-        .get(format!("{base}/_matrix/client/versions"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let v = get_json(format!("{base}/_matrix/client/versions"), None).await;
     assert!(v["versions"].as_array().unwrap().contains(&json!(version)), "{v}");
 }
 
@@ -123,15 +125,7 @@ async fn legacy_media(w: &mut TimWorld, name: String, actor: String, label: Stri
 async fn cross_signed(w: &mut TimWorld, actor: String) {
     let (base, token) = homeserver_of(w, &actor).await;
     let http = TimWorld::http();
-    let whoami: Value = http
-        .get(format!("{base}/_matrix/client/v3/account/whoami"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let whoami = get_json(format!("{base}/_matrix/client/v3/account/whoami"), Some(&token)).await;
     let (user, device) = (whoami["user_id"].clone(), whoami["device_id"].clone());
     let (user, device) = (user.as_str().unwrap(), device.as_str().unwrap());
     // The bootstrap runs in the background after login; give it a few seconds.
