@@ -37,6 +37,16 @@ fn key(kind: &str, label: &str) -> String {
     format!("fhir {kind} {label}")
 }
 
+/// `org/healthcareService/<hs>/<kind>/<endpoint>` for the stored service and endpoint of `label`.
+fn endpoint_path(w: &TimWorld, label: &str, kind: &str) -> String {
+    let (hs, endpoint) = (stored(w, "hs", label), stored(w, "endpoint", label));
+    format!(
+        "org/healthcareService/{}/{kind}/{}",
+        hs["id"].as_str().unwrap(),
+        endpoint["id"].as_str().unwrap()
+    )
+}
+
 fn stored(w: &TimWorld, kind: &str, label: &str) -> Value {
     serde_json::from_str(&w.keys[&key(kind, label)]).expect("stored resource")
 }
@@ -95,13 +105,9 @@ async fn reads_endpoint_back(w: &mut TimWorld, admin: String, label: String) {
 
 #[when(expr = "{word} renames the endpoint of {string}")]
 async fn renames_endpoint(w: &mut TimWorld, admin: String, label: String) {
-    let (hs, mut endpoint) = (stored(w, "hs", &label), stored(w, "endpoint", &label));
+    let mut endpoint = stored(w, "endpoint", &label);
     endpoint["name"] = json!(w.unique("renamed endpoint"));
-    let path = format!(
-        "org/healthcareService/{}/endpoint/{}",
-        hs["id"].as_str().unwrap(),
-        endpoint["id"].as_str().unwrap()
-    );
+    let path = endpoint_path(w, &label, "endpoint");
     let (status, updated) = fhir(w, &admin, Method::PUT, &path, Some(endpoint.clone())).await;
     assert_eq!(status, 200, "{updated}");
     let (_, read) = fhir_get(w, &admin, &path).await;
@@ -161,13 +167,9 @@ async fn unknown_hs(w: &mut TimWorld, admin: String, status: u16) {
 /// The suite's MXID change: PUT the endpoint with another address; it round-trips.
 #[when(expr = "{word} moves the endpoint of {string} to {word}")]
 async fn moves_endpoint(w: &mut TimWorld, admin: String, label: String, member: String) {
-    let (hs, mut endpoint) = (stored(w, "hs", &label), stored(w, "endpoint", &label));
+    let mut endpoint = stored(w, "endpoint", &label);
     endpoint["address"] = json!(uri(&w.actor(&member).mxid));
-    let path = format!(
-        "org/healthcareService/{}/endpoint/{}",
-        hs["id"].as_str().unwrap(),
-        endpoint["id"].as_str().unwrap()
-    );
+    let path = endpoint_path(w, &label, "endpoint");
     let (status, updated) = fhir(w, &admin, Method::PUT, &path, Some(endpoint.clone())).await;
     assert_eq!(status, 200, "{updated}");
     let (_, read) = fhir_get(w, &admin, &path).await;
@@ -188,12 +190,7 @@ async fn endpoint_count(w: &mut TimWorld, label: String, admin: String, n: usize
 
 #[when(expr = "{word} hides the endpoint of {string} from insured persons")]
 async fn hides_org_endpoint(w: &mut TimWorld, admin: String, label: String) {
-    let (hs, endpoint) = (stored(w, "hs", &label), stored(w, "endpoint", &label));
-    let path = format!(
-        "org/healthcareService/{}/endpointVisibility/{}",
-        hs["id"].as_str().unwrap(),
-        endpoint["id"].as_str().unwrap()
-    );
+    let path = endpoint_path(w, &label, "endpointVisibility");
     let (status, body) = fhir(w, &admin, Method::POST, &path, None).await;
     assert_eq!(status, 201, "{body}");
     assert!(
@@ -207,12 +204,8 @@ async fn hides_org_endpoint(w: &mut TimWorld, admin: String, label: String) {
 
 #[when(expr = "{word} shows the endpoint of {string} to insured persons again")]
 async fn shows_org_endpoint(w: &mut TimWorld, admin: String, label: String) {
-    let (hs, endpoint) = (stored(w, "hs", &label), stored(w, "endpoint", &label));
-    let path = format!(
-        "org/healthcareService/{}/endpointVisibility/{}",
-        hs["id"].as_str().unwrap(),
-        endpoint["id"].as_str().unwrap()
-    );
+    let endpoint = stored(w, "endpoint", &label);
+    let path = endpoint_path(w, &label, "endpointVisibility");
     let (status, _) = fhir(w, &admin, Method::DELETE, &path, Some(endpoint)).await;
     assert_eq!(status, 204);
 }

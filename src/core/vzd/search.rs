@@ -86,29 +86,16 @@ impl Directory<'_> {
             .join(&format!("{root}/{resource}"))
             .map_err(CoreError::internal)?;
         url.query_pairs_mut().extend_pairs(params.iter());
-        let token = self.search_token().await?;
-        let auth = format!("Bearer {token}");
-        match call(
-            self.http(),
-            Method::GET,
-            url.as_str(),
-            &[("Authorization", &auth)],
-            None,
-        )
-        .await
-        {
+        let url = url.as_str();
+        let get = |token: String| async move {
+            let auth = format!("Bearer {token}");
+            call(self.http(), Method::GET, url, &[("Authorization", &auth)], None).await
+        };
+        match get(self.search_token().await?).await {
             Err(CoreError::Unauthorized(_)) => {
                 // An expired token: fetch a fresh one once.
                 self.session.forget_directory_token(self.base.as_str());
-                let auth = format!("Bearer {}", self.search_token().await?);
-                call(
-                    self.http(),
-                    Method::GET,
-                    url.as_str(),
-                    &[("Authorization", &auth)],
-                    None,
-                )
-                .await
+                get(self.search_token().await?).await
             }
             other => other,
         }
