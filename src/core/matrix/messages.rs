@@ -74,8 +74,11 @@ impl Messages<'_> {
 
     async fn send_into(&self, room: &Room, msg: NewMessage) -> CoreResult<Message> {
         let content = self.body_for(room, msg).await?;
+        let started = std::time::Instant::now();
         let event_id = send_with_retry(room, content_json(&content)).await?;
+        let sent = started.elapsed();
         self.await_listed(room, &event_id).await;
+        tracing::trace!(?sent, echoed = ?started.elapsed(), "message sent");
         Ok(Message {
             message_id: event_id.clone(),
             event_id,
@@ -251,18 +254,37 @@ impl Messages<'_> {
 
     /// Waits until an own event came back through sync into the event cache, so the next
     /// list (the suite edits "the newest own message" right after sending) already has it.
+    /// Woken by the cache's own updates rather than by polling, so a send answers as soon as
+    /// its echo is in.
     async fn await_listed(&self, room: &Room, event_id: &str) {
         let Ok(id) = parse_event(event_id) else { return };
         let Ok((cache, _drop_handles)) = room.event_cache().await else {
             return;
         };
-        for _ in 0..160 {
-            if matches!(cache.find_event(&id).await, Ok(Some(_))) {
-                return;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
+        let Ok((events, mut updates)) = cache.subscribe().await else {
+            return;
+        };
+        if events.iter().any(|e| e.event_id().as_deref() == Some(&*id)) {
+            return;
         }
-        tracing::warn!(event = event_id, "own event not yet echoed by sync");
+        let echoed = async {
+            loop {
+                match updates.recv().await {
+                    Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
+                        if matches!(cache.find_event(&id).await, Ok(Some(_))) {
+                            return;
+                        }
+                    }
+                    Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
+                }
+            }
+        };
+        if tokio::time::timeout(super::wait::SYNC_ECHO_TIMEOUT, echoed)
+            .await
+            .is_err()
+        {
+            tracing::warn!(event = event_id, "own event not yet echoed by sync");
+        }
     }
 
     /// Waits until the redaction came back through sync, so the next list agrees.

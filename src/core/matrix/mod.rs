@@ -13,4 +13,5 @@ pub mod users;
 pub(crate) mod errors;
 mod events;
 mod orphans;
+mod sync_runtime;
 mod wait;

@@ -5,15 +5,16 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use matrix_sdk::config::SyncSettings;
+use matrix_sdk::cross_process_lock::CrossProcessLockConfig;
 use matrix_sdk::encryption::{BackupDownloadStrategy, EncryptionSettings};
 use matrix_sdk::ruma::api::client::filter::{FilterDefinition, RoomEventFilter, RoomFilter};
-use matrix_sdk::{Client, LoopCtrl};
+use matrix_sdk::{Client, SqliteStoreConfig};
 use serde::{Deserialize, Serialize};
 use tokio::sync::Mutex;
-use tokio::task::JoinHandle;
 use url::Url;
 
 use super::errors::from_sdk;
+use super::sync_runtime::SyncRuntime;
 use crate::core::rules::room_policy::Product;
 use crate::core::{CoreError, CoreResult, Mxid};
 
@@ -65,7 +66,8 @@ struct Inner {
     product: Product,
     display_name: String,
     store: StoreLocation,
-    sync_task: Mutex<Option<JoinHandle<()>>>,
+    /// Runs the background sync; gone after logout (see [`SyncRuntime`] for why).
+    sync: Mutex<Option<SyncRuntime>>,
     media: std::sync::Mutex<super::media::MediaIndex>,
     /// When joining a room's upgrade successor was last tried.
     follow_attempts: std::sync::Mutex<std::collections::HashMap<String, std::time::Instant>>,
@@ -114,9 +116,10 @@ impl Session {
         let user = Mxid::parse(response.user_id.as_str())?;
         client.event_cache().subscribe().map_err(CoreError::internal)?;
         // One sync before answering, so the first read already sees the account's rooms.
-        client
-            .sync_once(sync_settings(Duration::ZERO))
-            .await
+        let sync = SyncRuntime::start(user.localpart()).await?;
+        let first = client.clone();
+        sync.run(async move { first.sync_once(sync_settings(Duration::ZERO)).await })
+            .await?
             .map_err(from_sdk)?;
         let display_name = client
             .account()
@@ -132,7 +135,7 @@ impl Session {
                 product: req.product,
                 display_name,
                 store: req.store,
-                sync_task: Mutex::new(None),
+                sync: Mutex::new(Some(sync)),
                 media: Default::default(),
                 follow_attempts: Default::default(),
                 directory_tokens: Default::default(),
@@ -144,19 +147,9 @@ impl Session {
     }
 
     async fn start_sync(&self) {
-        let client = self.inner.client.clone();
-        let task = tokio::spawn(async move {
-            let _ = client
-                .sync_with_result_callback(sync_settings(Duration::from_secs(10)), |result| async move {
-                    if let Err(e) = result {
-                        tracing::warn!(error = %e, "sync failed, retrying");
-                        tokio::time::sleep(Duration::from_secs(1)).await;
-                    }
-                    Ok(LoopCtrl::Continue)
-                })
-                .await;
-        });
-        *self.inner.sync_task.lock().await = Some(task);
+        if let Some(sync) = self.inner.sync.lock().await.as_ref() {
+            sync.spawn(sync_forever(self.inner.client.clone()));
+        }
     }
 
     /// Ends the session on this device but keeps the Matrix device and its stores: a later
@@ -167,9 +160,8 @@ impl Session {
         if backups.are_enabled().await {
             let _ = tokio::time::timeout(Duration::from_secs(5), backups.wait_for_steady_state()).await;
         }
-        if let Some(task) = self.inner.sync_task.lock().await.take() {
-            task.abort();
-            let _ = task.await;
+        if let Some(sync) = self.inner.sync.lock().await.take() {
+            sync.shut_down().await;
         }
         tracing::info!(user = %self.inner.user, "logged out (device kept)");
     }
@@ -235,6 +227,39 @@ impl Session {
     }
 }
 
+/// How long the homeserver may hold an idle sync. Long: an idle sync costs CPU on both ends
+/// whenever it returns empty, and a new event ends the long poll at once anyway.
+const SYNC_LONG_POLL: Duration = Duration::from_secs(30);
+
+/// The background sync: one long poll after the other, each started the moment the previous
+/// one is processed. matrix-sdk's own `sync*` loops sleep a full second whenever two syncs
+/// come back within a second of each other (`delay_sync`), so a send's echo or a peer's
+/// message arriving right after another one waited for that sleep: the bimodal send stall.
+/// Only failures back off here, growing to 10 s while the homeserver stays unreachable.
+async fn sync_forever(client: Client) {
+    let mut token: Option<String> = None;
+    let mut backoff = Duration::ZERO;
+    loop {
+        let settings = match &token {
+            Some(t) => sync_settings(SYNC_LONG_POLL).token(t.clone()),
+            None => sync_settings(SYNC_LONG_POLL),
+        };
+        let started = std::time::Instant::now();
+        match client.sync_once(settings).await {
+            Ok(response) => {
+                tracing::trace!(took = ?started.elapsed(), "sync processed");
+                token = Some(response.next_batch);
+                backoff = Duration::ZERO;
+            }
+            Err(e) => {
+                backoff = (backoff * 2).clamp(Duration::from_millis(250), Duration::from_secs(10));
+                tracing::warn!(error = %e, retry_in = ?backoff, "sync failed");
+                tokio::time::sleep(backoff).await;
+            }
+        }
+    }
+}
+
 /// Timeline limit 50 per room: fewer gaps, so reads rarely need to paginate.
 fn sync_settings(timeout: Duration) -> SyncSettings {
     let mut timeline = RoomEventFilter::default();
@@ -247,10 +272,25 @@ fn sync_settings(timeout: Duration) -> SyncSettings {
     SyncSettings::default().timeout(timeout).filter(filter.into())
 }
 
+/// Two connections per database (matrix-sdk's minimum: one writer, one reader) instead of
+/// 4 × CPUs: a driver holds dozens of sessions, each with four databases, and every pooled
+/// connection keeps its own file handles and page cache.
+const STORE_POOL_SIZE: usize = 2;
+/// SQLite page cache per connection, in bytes (matrix-sdk's default is 2 MB).
+const STORE_CACHE_BYTES: u32 = 500_000;
+
 async fn build_client(homeserver_url: &Url, store: &StoreLocation) -> CoreResult<Client> {
+    let config = SqliteStoreConfig::new(&store.dir)
+        .passphrase(Some(&store.passphrase))
+        .pool_max_size(STORE_POOL_SIZE)
+        .cache_size(STORE_CACHE_BYTES)
+        .journal_size_limit(2_000_000);
     Client::builder()
         .homeserver_url(homeserver_url.as_str())
-        .sqlite_store(&store.dir, Some(&store.passphrase))
+        .sqlite_store_with_config_and_cache_path(config, None::<&Path>)
+        // One process owns a store (the stores are per device and account): matrix-sdk's
+        // default cross-process locks would renew leases in SQLite every 50 ms while held.
+        .cross_process_store_config(CrossProcessLockConfig::SingleProcess)
         .with_encryption_settings(EncryptionSettings {
             auto_enable_cross_signing: true,
             backup_download_strategy: BackupDownloadStrategy::AfterDecryptionFailure,
