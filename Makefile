@@ -2,23 +2,48 @@
 SHELL := /bin/bash
 export CARGO_TARGET_DIR ?= $(HOME)/.cache/tim-target
 CONFIG ?= config/driver.toml
+## What make run serves and make bench/soak measure: release (optimised) or debug.
+PROFILE ?= release
+CARGO_PROFILE = $(if $(filter debug,$(PROFILE)),dev,$(PROFILE))
 
-.PHONY: run test fachdienst-up fachdienst-down provision driver unit bdd check-prod lint fmt
+.PHONY: run test bench soak soak-short fachdienst-up fachdienst-down provision driver unit bdd check-prod lint fmt
 
 ## Local TI-M Fachdienst (4 federating Synapse + invite checker), the local VZD-FHIR-Directory
 ## (http://127.0.0.1:8490) and the test driver at https://127.0.0.1:8443/<api> (see README).
 run: fachdienst-up
 	python3 scripts/provision-accounts.py $(CONFIG)
-	bash scripts/run.sh $(CONFIG)
+	PROFILE=$(PROFILE) bash scripts/run.sh $(CONFIG)
 
 ## Everything CI runs.
 test: fachdienst-up
 	python3 scripts/provision-accounts.py config/driver-bdd.toml
 	cargo fmt --all --check
 	cargo test -p contract
+	cargo test -p tim-bench
 	cargo test --features testdriver
+	$(MAKE) soak-short
 	bash scripts/check-production.sh
 	@echo "make test: all green"
+
+## The driver as its own process, beside a raw Matrix client on the same homeservers:
+## every figure with its ratio (BENCHMARKS.md). Own accounts and port (127.0.0.1:8643).
+bench: fachdienst-up
+	cargo build --profile $(CARGO_PROFILE) --features testdriver --bin tim-testdriver
+	cargo build -p tim-bench
+	$(CARGO_TARGET_DIR)/debug/tim-bench --driver $(CARGO_TARGET_DIR)/$(PROFILE)/tim-testdriver bench --markdown
+
+## 1000 claim → login → room → message → logout → unclaim cycles (cleanUp every 10) on one
+## driver process; fails when fds, RSS or threads grow beyond the bounds. Stops after 1 h.
+soak: fachdienst-up
+	cargo build --profile $(CARGO_PROFILE) --features testdriver --bin tim-testdriver
+	cargo build -p tim-bench
+	$(CARGO_TARGET_DIR)/debug/tim-bench --driver $(CARGO_TARGET_DIR)/$(PROFILE)/tim-testdriver soak --cycles 1000
+
+## The short soak of make test (50 cycles, same bounds; the debug build make test has anyway).
+soak-short:
+	cargo build --features testdriver --bin tim-testdriver
+	cargo build -p tim-bench
+	$(CARGO_TARGET_DIR)/debug/tim-bench --driver $(CARGO_TARGET_DIR)/debug/tim-testdriver soak --cycles 50
 
 fachdienst-up:
 	bash scripts/fachdienst-up.sh 4

@@ -23,6 +23,9 @@ const WAIT: Duration = Duration::from_secs(15);
 /// The delivery figures of one pair of accounts, driver and raw.
 #[derive(Default)]
 struct Samples {
+    /// The first message of the run in a new room: a new Megolm session for the driver.
+    driver_first: Vec<Duration>,
+    raw_first: Vec<Duration>,
     driver_delivery: Vec<Duration>,
     driver_send: Vec<Duration>,
     raw_delivery: Vec<Duration>,
@@ -137,45 +140,45 @@ pub async fn delivery(driver: &Driver, rounds: u32, report: &mut Report) -> Benc
     let mut local = Samples::default();
     let mut fed = Samples::default();
     for round in 0..rounds + WARMUP {
-        let keep = round >= WARMUP;
-        driver_round(
-            &a,
-            &b,
-            &local_room,
-            &format!("local {run}-{round}"),
-            keep.then_some(&mut local),
-        )
-        .await?;
+        // Round 0 is the first message of each room; later warm-up rounds are dropped.
+        let keep = round == 0 || round >= WARMUP;
+        let (l, f) = (keep.then_some(&mut local), keep.then_some(&mut fed));
+        let (tag_l, tag_f) = (format!("local {run}-{round}"), format!("fed {run}-{round}"));
+        driver_round(&a, &b, &local_room, &tag_l, l).await?;
         raw_round(
             &raw.0,
             &raw.1,
             &raw.3,
-            &format!("raw local {run}-{round}"),
+            &format!("raw {tag_l}"),
             keep.then_some(&mut local),
         )
         .await?;
-        driver_round(
-            &a,
-            &c,
-            &fed_room,
-            &format!("fed {run}-{round}"),
-            keep.then_some(&mut fed),
-        )
-        .await?;
+        driver_round(&a, &c, &fed_room, &tag_f, f).await?;
         raw_round(
             &raw.0,
             &raw.2,
             &raw.4,
-            &format!("raw fed {run}-{round}"),
+            &format!("raw {tag_f}"),
             keep.then_some(&mut fed),
         )
         .await?;
+        if round == 0 {
+            first_messages(&mut local);
+            first_messages(&mut fed);
+        }
     }
     for d in [&a, &b, &c] {
         d.logout().await?;
         d.unclaim().await?;
     }
     for (name, s) in [("same homeserver", &local), ("federated", &fed)] {
+        report.add(Figure::ratio(
+            &format!("first message in a new room, {name}"),
+            ms(percentile(&s.driver_first, 50.0)),
+            ms(percentile(&s.raw_first, 50.0)),
+            "ms",
+            None,
+        ));
         for (p, target) in [(50.0, 1.25), (90.0, 1.5)] {
             report.add(Figure::ratio(
                 &format!("delivery {name}, p{p}"),
@@ -194,6 +197,14 @@ pub async fn delivery(driver: &Driver, rounds: u32, report: &mut Report) -> Benc
         ));
     }
     Ok(())
+}
+
+/// Moves the samples of the first (unkept) round into the first-message figures.
+fn first_messages(s: &mut Samples) {
+    s.driver_first.extend(s.driver_delivery.pop());
+    s.raw_first.extend(s.raw_delivery.pop());
+    s.driver_send.pop();
+    s.raw_send_echo.pop();
 }
 
 /// Rounds whose figures are dropped: the first message of a new Megolm session and the

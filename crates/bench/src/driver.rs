@@ -195,4 +195,4 @@ impl Device<'_> {
 }
 
 /// Pause between two reads of a message list while waiting for a message.
-pub const POLL_MS: u64 = 5;
+pub const POLL_MS: u64 = 2;

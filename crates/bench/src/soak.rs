@@ -59,7 +59,7 @@ async fn cycle(driver: &Driver, api: &str, id: u32, n: u32) -> BenchResult<()> {
     device.forget(&room).await?;
     device.logout().await?;
     device.unclaim().await?;
-    if n % 10 == 0 {
+    if n.is_multiple_of(10) {
         driver.clean_up(api).await?;
     }
     Ok(())
@@ -95,7 +95,7 @@ pub async fn run(
             .await
             .map_err(|e| format!("cycle {n}: {e}"))?;
         done = n;
-        if n % 50 == 0 {
+        if n.is_multiple_of(50) {
             println!(
                 "soak: {n} cycles, {:.0} s: {}",
                 started.elapsed().as_secs_f64(),

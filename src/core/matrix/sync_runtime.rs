@@ -88,3 +88,33 @@ impl Drop for SyncRuntime {
         let _ = self.stop.take().map(|s| s.send(()));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    use super::*;
+
+    /// What logout relies on: a task that the runtime's own tasks spawned — and that waits
+    /// forever holding a reference — is gone once the runtime is shut down.
+    #[tokio::test]
+    async fn shut_down_drops_tasks_spawned_from_inside() {
+        let held = Arc::new(());
+        let runtime = SyncRuntime::start("test").await.expect("runtime");
+        let inner = held.clone();
+        runtime.spawn(async move {
+            tokio::spawn(async move {
+                let _keep = inner;
+                std::future::pending::<()>().await;
+            });
+            std::future::pending::<()>().await;
+        });
+        let answer = runtime.run(async { 41 + 1 }).await.expect("run");
+        assert_eq!(answer, 42);
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        assert_eq!(Arc::strong_count(&held), 2, "the nested task holds its reference");
+        runtime.shut_down().await;
+        assert_eq!(Arc::strong_count(&held), 1, "shut-down dropped the nested task");
+    }
+}
