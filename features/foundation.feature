@@ -1,14 +1,22 @@
 Feature: Foundation - claim, log in, rooms, encrypted messages, direct chats
   Drives the running test driver through the contract client against the two local
-  homeservers (hs1 = localhost:8448, hs2 = localhost:8458), like gematik's suite does.
+  homeservers (hs1 = 127.0.0.11, hs2 = 127.0.0.12: server names without ports), like gematik's suite does.
 
   Background:
     Given the APIs "hs1-pro" and "hs2-pro" are cleaned up
 
   Scenario: The info object declares a V3 Pro client and the device pool
-    Then the API "hs1-pro" describes a V3 Pro client of homeserver "localhost:8448"
+    Then the API "hs1-pro" describes a V3 Pro client of homeserver "https://127.0.0.11:8448"
     And the API "hs1-pro" offers at least 3 devices
-    And the API "hs2-pro" describes a V3 Pro client of homeserver "localhost:8458"
+    And the API "hs2-pro" describes a V3 Pro client of homeserver "https://127.0.0.12:8448"
+
+  Scenario: One homeserver URL per homeserver, discovery answers there; the reference stand-in
+    Then the APIs "hs1-pro", "hs1-orgadmin", "hs1-practitioner" and "hs1-ref" report the same homeserver
+    And the homeserver of "hs1-pro" answers the client discovery
+    And the homeserver of "hs2-pro" answers the client discovery
+    And the API "hs1-ref" reports isReferenceImplementation true
+    And the API "hs1-pro" reports isReferenceImplementation false
+    And the API "hs1-orgadmin" reports isReferenceImplementation false
 
   Scenario: A claimed device is exclusive and answers errors in the contract's format
     Given Alice claims a device on "hs1-pro" and logs in

@@ -7,5 +7,5 @@ Feature: UC 04/05 - finding users of the own homeserver
 
   Scenario: Search by MXID finds exactly the user, with the display name
     Then Alice finds Bob on the homeserver with the display name
-    And Alice finds nobody on the homeserver for "@nobody-here:localhost:8448"
+    And Alice finds nobody on the homeserver for "@nobody-here:127.0.0.11"
     And Alice finds nobody on the homeserver for "not an mxid"

@@ -55,8 +55,23 @@ Feature: UC 05 / 06X / ePA 05X - permission management, enforced by the homeserv
     When Carol puts Alice on the allowed list
     Then Alice invites Carol into the room "Allow list"
 
+  Scenario: Server names on the lists are enforced in AllowAll and in BlockAll
+    Given Alice claims a device on "hs1-pro" and logs in
+    And Bob claims a device on "hs2-pro" and logs in
+    And Carol claims a device on "hs1-pro" and logs in
+    And Bob creates the room "From hs2"
+    And Carol creates the room "From hs1"
+    When Alice puts the server of Bob on the blocked list
+    Then Bob cannot invite Alice into the room "From hs2"
+    And Carol invites Alice into the room "From hs1"
+    When Alice sets the authorization mode to "BlockAll"
+    And Alice puts the server of Bob on the allowed list
+    Then Bob invites Alice into the room "From hs2"
+    When Carol creates the room "From hs1 again"
+    Then Carol cannot invite Alice into the room "From hs1 again"
+
   Scenario: The ePA API describes an insured persons' client with at least 3 devices
-    Then the API "hs3-epa" describes a V3 ePA client of homeserver "localhost:8468"
+    Then the API "hs3-epa" describes a V3 ePA client of homeserver "https://127.0.0.13:8448"
     And the API "hs3-epa" offers at least 3 devices
 
   Scenario: Pro and ePA talk to each other, insured persons never invite each other

@@ -13,9 +13,13 @@
 #   SYNAPSE_VENV=$ROOT/.fachdienst/venv    venv location
 #   SYNAPSE_STATE=$ROOT/.fachdienst/state  configs, sqlite DBs, media, logs, PID files
 #   SYNAPSE_RESET=1                     wipe $SYNAPSE_STATE (after stopping) before start
-#   HS1_NAME=localhost:8448 HS2_NAME=localhost:8458   server_name (MUST carry the fed port)
-#   HS3_NAME=localhost:8468                            the ePA homeserver (insurance)
-#   HS4_NAME=localhost:8478 HS4_CLIENT_PORT=8038       the TI-M 1.1 homeserver
+#   HS1_NAME=127.0.0.11 HS2_NAME=127.0.0.12   server_name: an IPv4 literal of its own per homeserver,
+#   HS3_NAME=127.0.0.13                       without a port (gematik's suite splits MXIDs at ':'
+#   HS4_NAME=127.0.0.14 HS4_CLIENT_PORT=8038  and needs exactly two parts). Federation and
+#                                       https://<name>:8448/.well-known/matrix/client listen on
+#                                       <name>:8448 (the spec's default port for IP literals), so
+#                                       no DNS and no /etc/hosts entry is needed. host:port names
+#                                       (e.g. localhost:8448) still work: then that port is used.
 #   HS1_CLIENT_PORT=8008 HS2_CLIENT_PORT=8018 HS3_CLIENT_PORT=8028   plain-HTTP client/admin/media API
 #   FEDLIST_PORT=8480                   federation list + fake gematik CA (plain HTTP)
 #   TIM_TYPE=pro|epa  TIM_VERSION=1.1|1.2   invite-checker mode (both HS)
@@ -40,10 +44,10 @@ VENV="${SYNAPSE_VENV:-$ROOT/.fachdienst/venv}"
 STATE="${SYNAPSE_STATE:-$ROOT/.fachdienst/state}"
 PY="$VENV/bin/python"
 FEDLIST_PORT="${FEDLIST_PORT:-8480}"
-HS1_NAME="${HS1_NAME:-localhost:8448}"
-HS2_NAME="${HS2_NAME:-localhost:8458}"
-HS3_NAME="${HS3_NAME:-localhost:8468}"
-HS4_NAME="${HS4_NAME:-localhost:8478}"
+HS1_NAME="${HS1_NAME:-127.0.0.11}"
+HS2_NAME="${HS2_NAME:-127.0.0.12}"
+HS3_NAME="${HS3_NAME:-127.0.0.13}"
+HS4_NAME="${HS4_NAME:-127.0.0.14}"
 HS1_CLIENT_PORT="${HS1_CLIENT_PORT:-8008}"
 HS2_CLIENT_PORT="${HS2_CLIENT_PORT:-8018}"
 HS3_CLIENT_PORT="${HS3_CLIENT_PORT:-8028}"
@@ -61,10 +65,19 @@ ADMIN_PASSWORD="${SYNAPSE_ADMIN_PASSWORD:-admin-pass}"
 log() { printf '[fachdienst-up] %s\n' "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
 
-# The federation port is the one in the server_name: with an explicit port Synapse
-# skips .well-known and SRV (DNS) look-ups and connects straight to host:port.
-fed_port() { local p="${1##*:}"; [[ "$1" == *:* && "$p" =~ ^[0-9]+$ ]] || die "server name '$1' must be host:port"; echo "$p"; }
-fed_host() { echo "${1%:*}"; }
+# Where a server name's federation API is: an explicit port is used as is; an IP literal
+# without a port means port 8448 (Matrix spec, server discovery step 1), so Synapse
+# connects straight there without .well-known, SRV or any DNS look-up.
+is_ip() { [[ "$1" =~ ^[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+$ ]]; }
+fed_port() {
+  if [[ "$1" == *:* ]]; then local p="${1##*:}"; [[ "$p" =~ ^[0-9]+$ ]] || die "bad port in server name '$1'"; echo "$p"
+  elif is_ip "$1"; then echo 8448
+  else die "server name '$1' needs a port or must be an IPv4 literal"; fi
+}
+fed_host() { if [[ "$1" == *:* ]]; then echo "${1%:*}"; else echo "$1"; fi; }
+# The federation listener binds the server name's own loopback address (127.0.0.x; Linux
+# routes all of 127/8 to lo), else 127.0.0.1.
+fed_bind() { local h; h="$(fed_host "$1")"; if is_ip "$h"; then echo "$h"; else echo 127.0.0.1; fi; }
 
 # Start a command detached (own session, survives the calling shell/job); the process
 # writes its own PID (sh's $$ survives the exec), so setsid forking or not does not matter.
@@ -127,7 +140,7 @@ ALL_NAMES=("$HS1_NAME" "$HS2_NAME" "$HS3_NAME" "$HS4_NAME")   # all always on th
 
 for n in "${NAMES[@]}"; do
   h="$(fed_host "$n")"; fed_port "$n" >/dev/null
-  if ! getent hosts "$h" >/dev/null; then
+  if ! is_ip "$h" && ! getent hosts "$h" >/dev/null; then
     if [[ "${SYNAPSE_ADD_HOSTS:-0}" == 1 ]]; then
       log "adding '127.0.0.1 $h' to /etc/hosts"; echo "127.0.0.1 $h  # fachdienst-up.sh" >> /etc/hosts
     else
@@ -363,12 +376,12 @@ wait_http "http://127.0.0.1:$FEDLIST_PORT/fedlist.jws" 15 || die "fedlist server
 rl() { printf '{per_second: 10000, burst_count: 10000}'; }
 
 write_config() { # idx name client_port tim_type
-  local i="$1" name="$2" cport="$3" tim_type="$4" d="$STATE/hs$1" fport; fport="$(fed_port "$2")"
+  local i="$1" name="$2" cport="$3" tim_type="$4" d="$STATE/hs$1" fport fbind; fport="$(fed_port "$2")"; fbind="$(fed_bind "$2")"
   mkdir -p "$d/media"
   [[ -s "$d/macaroon" ]] || head -c 32 /dev/urandom | base64 | tr -d '=+/\n' > "$d/macaroon"
   if [[ ! -s "$d/tls.crt" ]]; then   # self-signed; peers run with federation_verify_certificates: false
     openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=$(fed_host "$name")" \
-      -addext "subjectAltName=DNS:$(fed_host "$name"),IP:127.0.0.1" \
+      -addext "subjectAltName=$(is_ip "$(fed_host "$name")" && echo "IP:$(fed_host "$name")" || echo "DNS:$(fed_host "$name")"),IP:127.0.0.1" \
       -keyout "$d/tls.key" -out "$d/tls.crt" 2>/dev/null
   fi
   cat > "$d/log.config" <<EOF
@@ -392,7 +405,7 @@ serve_client_wellknown: true     # the suite resolves the client API via https:/
 listeners:
   - {port: $cport, bind_addresses: ['127.0.0.1'], type: http, tls: false, x_forwarded: false,
      resources: [{names: [client], compress: false}]}          # client + /_synapse/admin + media
-  - {port: $fport, bind_addresses: ['127.0.0.1'], type: http, tls: true,
+  - {port: $fport, bind_addresses: ['$fbind'], type: http, tls: true,
      resources: [{names: [federation, client], compress: false}]}  # federation + https://<server_name>/.well-known/matrix/client
 tls_certificate_path: "$d/tls.crt"
 tls_private_key_path: "$d/tls.key"
@@ -414,6 +427,12 @@ room_list_publication_rules: [{action: allow}]   # TI-M Pro public rooms must re
 federation_domain_whitelist: [$(printf '"%s", ' "${ALL_NAMES[@]}" | sed 's/, $//')]
 federation_verify_certificates: false
 ip_range_whitelist: ['127.0.0.0/8']   # default blocklist forbids loopback federation targets
+# Synapse checks IP-literal destinations against the blocklist alone (the allowlist only
+# applies to resolved host names), so loopback must not be on it: the default list minus
+# 127.0.0.0/8. Federation still reaches nothing but the four names whitelisted above.
+ip_range_blacklist: ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '100.64.0.0/10', '169.254.0.0/16',
+                     '192.0.0.0/24', '192.0.2.0/24', '198.18.0.0/15', '198.51.100.0/24', '203.0.113.0/24',
+                     '224.0.0.0/4', '::1/128', 'fe80::/10', 'fc00::/7', '2001:db8::/32', 'ff00::/8', 'fec0::/10']
 trusted_key_servers: []               # never contact matrix.org for keys
 suppress_key_server_warning: true
 url_preview_enabled: false
@@ -487,19 +506,33 @@ start_hs() { # idx
   log "hs$i starting (pid $(cat "$d/pid")), log $d/homeserver.log"
 }
 
+# A homeserver's state belongs to its server name. State from an earlier server name (before
+# 2026-12 the names were localhost:84x8) is re-created: a Matrix server cannot be renamed, and
+# everything in it is test data that provisioning registers again.
+for idx in "${!NAMES[@]}"; do
+  d="$STATE/hs$((idx+1))"; want="${NAMES[$idx]}"
+  if [[ -s "$d/server_name" && "$(cat "$d/server_name")" != "$want" ]]; then
+    log "hs$((idx+1)) was created as '$(cat "$d/server_name")', the server name is now '$want': re-creating it"
+    if [[ -s "$d/pid" ]] && kill "$(cat "$d/pid")" 2>/dev/null; then
+      for _ in $(seq 1 50); do kill -0 "$(cat "$d/pid")" 2>/dev/null || break; sleep 0.2; done
+    fi
+    rm -rf "$d"
+  fi
+done
+
 TYPES=("$HS1_TIM_TYPE" "$HS2_TIM_TYPE" "$HS3_TIM_TYPE" "pro-1.1")
 for idx in "${!NAMES[@]}"; do write_config $((idx+1)) "${NAMES[$idx]}" "${CPORTS[$idx]}" "${TYPES[$idx]}"; done
 for idx in "${!NAMES[@]}"; do start_hs $((idx+1)); done
 
 for idx in "${!NAMES[@]}"; do
-  i=$((idx+1)); d="$STATE/hs$i"; cport="${CPORTS[$idx]}"; fport="$(fed_port "${NAMES[$idx]}")"
+  i=$((idx+1)); d="$STATE/hs$i"; cport="${CPORTS[$idx]}"; fport="$(fed_port "${NAMES[$idx]}")"; fbind="$(fed_bind "${NAMES[$idx]}")"
   if ! wait_http "http://127.0.0.1:$cport/_matrix/client/versions" 120; then
     tail -n 20 "$d/stderr.log" >&2 || true; die "hs$i did not answer /versions (see $d/homeserver.log)"
   fi
-  wait_http "https://127.0.0.1:$fport/_matrix/key/v2/server" 30 -k || die "hs$i federation port $fport not answering"
+  wait_http "https://$fbind:$fport/_matrix/key/v2/server" 30 -k || die "hs$i federation $fbind:$fport not answering"
   alive "$d/pid" "$d/homeserver.yaml" || { tail -n 20 "$d/stderr.log" >&2; die "hs$i exited (port in use?)"; }
   "$VENV/bin/register_new_matrix_user" --exists-ok -u "$ADMIN_USER" -p "$ADMIN_PASSWORD" -a \
     -k "$SECRET" "http://127.0.0.1:$cport" >/dev/null
-  log "hs$i ready: server_name=${NAMES[$idx]} client=http://127.0.0.1:$cport federation=https://127.0.0.1:$fport admin=@$ADMIN_USER:${NAMES[$idx]}"
+  log "hs$i ready: server_name=${NAMES[$idx]} client=http://127.0.0.1:$cport federation=https://$fbind:$fport admin=@$ADMIN_USER:${NAMES[$idx]}"
 done
 log "federation list: http://127.0.0.1:$FEDLIST_PORT/fedlist.jws (domains from $DOMAINS)"

@@ -74,8 +74,14 @@ pub struct ApiConfig {
     /// Path prefix without slashes, e.g. `hs1-pro` → `https://host:port/hs1-pro/`.
     pub prefix: String,
     pub kind: ApiKind,
-    /// Matrix server name (the domain of the MXIDs), reported as `homeserver` in the info.
+    /// Matrix server name (the domain of the MXIDs). Without a port: gematik's suite splits
+    /// MXIDs at `:` and needs exactly two parts.
     pub homeserver_name: String,
+    /// Where `/.well-known/matrix/client` of that homeserver answers (https), reported as
+    /// `homeserver` in the info: the suite calls the homeserver directly from there and
+    /// expects the MXIDs to contain its host. default: `https://<homeserver_name>`.
+    #[serde(default)]
+    pub homeserver_discovery_url: Option<url::Url>,
     /// Client-server API base URL of that homeserver.
     pub homeserver_url: url::Url,
     /// `"1.1"` for a TI-M 1.1 client (contact management instead of permission configs).
@@ -114,6 +120,9 @@ pub struct InfoConfig {
     pub fachdienst_version: String,
     /// One of gematik's enum values: Windows, OSx, iOS, Android, Linux.
     pub operating_system: String,
+    /// `isReferenceImplementation` of the info: only for a documented local stand-in of
+    /// gematik's reference client (UC 15X). default: false
+    pub reference_implementation: bool,
 }
 
 impl Default for InfoConfig {
@@ -129,6 +138,7 @@ impl Default for InfoConfig {
             fachdienst_name: "Synapse + synapse-invite-checker (local)".into(),
             fachdienst_version: "1.163.2".into(),
             operating_system: "Linux".into(),
+            reference_implementation: false,
         }
     }
 }
@@ -198,6 +208,16 @@ impl DriverConfig {
             if !prefixes.insert(&api.prefix) {
                 return Err(format!("api prefix '{}' is used twice", api.prefix));
             }
+            if api
+                .homeserver_discovery_url
+                .as_ref()
+                .is_some_and(|u| u.scheme() != "https")
+            {
+                return Err(format!(
+                    "api '{}': homeserver_discovery_url must be an https URL",
+                    api.prefix
+                ));
+            }
             let min = if api.kind == ApiKind::OrgAdmin { 1 } else { 3 };
             if api.devices.len() < min {
                 return Err(format!(
@@ -224,6 +244,15 @@ impl DriverConfig {
 }
 
 impl ApiConfig {
+    /// The info's `homeserver`: the discovery URL without a trailing slash (the suite
+    /// appends paths to it and compares it between APIs of one homeserver).
+    pub fn homeserver_discovery(&self) -> String {
+        match &self.homeserver_discovery_url {
+            Some(url) => url.as_str().trim_end_matches('/').to_string(),
+            None => format!("https://{}", self.homeserver_name),
+        }
+    }
+
     /// Where this API's contact management lives, if it has one (TI-M 1.1 only).
     pub fn contact_api(&self) -> Option<&str> {
         match self.tim_version {

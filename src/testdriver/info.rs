@@ -25,7 +25,7 @@ pub async fn get_info(State(api): State<Arc<Api>>) -> DriverResult<Json<contract
     Ok(Json(dto(json!({
         "title": i.title,
         "description": i.description,
-        "homeserver": c.homeserver_name,
+        "homeserver": c.homeserver_discovery(),
         "testDriverVersion": "2.3.0",
         "contact": {"name": i.contact_name, "email": i.contact_email, "url": i.contact_url},
         "clientInfo": {
@@ -41,7 +41,7 @@ pub async fn get_info(State(api): State<Arc<Api>>) -> DriverResult<Json<contract
             "isInsurance": kind == ApiKind::EpaClient,
             "isPro": kind != ApiKind::EpaClient,
             "isVersionThree": c.tim_version == TimVersion::V3,
-            "isReferenceImplementation": false,
+            "isReferenceImplementation": i.reference_implementation,
         },
         "fachdienstInfo": {"name": i.fachdienst_name, "version": i.fachdienst_version},
     }))?))

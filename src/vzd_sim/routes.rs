@@ -19,8 +19,8 @@ const SEARCH_TOKEN_SECS: i64 = 86_400;
 const OWNER_TOKEN_SECS: i64 = 86_400;
 
 pub struct SimConfig {
-    /// Federation base URL per homeserver name, for names whose federation API is not
-    /// `https://<name>` (the default, as for `localhost:8448`).
+    /// Federation base URL per homeserver name, for names whose federation API is not where
+    /// [`federation_base`] puts it.
     pub federation_urls: HashMap<String, String>,
 }
 
@@ -82,6 +82,20 @@ fn pairs(raw: Option<String>) -> Vec<(String, String)> {
 
 /// `GET /tim-authenticate?mxId=<server>` with `X-Matrix-OpenID-Token`: asks the homeserver
 /// who the token belongs to (federation `openid/userinfo`), then issues a search token.
+/// A server name's federation API without delegation (Matrix spec, server discovery): an
+/// explicit port as given, otherwise port 8448 (`127.0.0.11` → `https://127.0.0.11:8448`).
+fn federation_base(server: &str) -> String {
+    let has_port = match server.strip_prefix('[') {
+        Some(ipv6) => ipv6.contains("]:"),
+        None => server.rsplit_once(':').is_some_and(|(_, p)| p.parse::<u16>().is_ok()),
+    };
+    if has_port {
+        format!("https://{server}")
+    } else {
+        format!("https://{server}:8448")
+    }
+}
+
 async fn tim_authenticate(State(sim): Shared, headers: HeaderMap, RawQuery(q): RawQuery) -> Response {
     let server = pairs(q).into_iter().find(|(k, _)| k == "mxId").map(|(_, v)| v);
     let token = headers.get("X-Matrix-OpenID-Token").and_then(|v| v.to_str().ok());
@@ -93,7 +107,7 @@ async fn tim_authenticate(State(sim): Shared, headers: HeaderMap, RawQuery(q): R
         .federation_urls
         .get(&server)
         .cloned()
-        .unwrap_or_else(|| format!("https://{server}"));
+        .unwrap_or_else(|| federation_base(&server));
     let Ok(mut url) = url::Url::parse(&format!("{base}/_matrix/federation/v1/openid/userinfo")) else {
         return outcome(StatusCode::BAD_REQUEST, "mxId is not a server name");
     };
@@ -314,4 +328,18 @@ async fn owner_delete(
     }
     sim.store.delete(&resource, &id);
     StatusCode::NO_CONTENT.into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::federation_base;
+
+    #[test]
+    fn federation_port_defaults_to_8448() {
+        assert_eq!(federation_base("127.0.0.11"), "https://127.0.0.11:8448");
+        assert_eq!(federation_base("localhost:8458"), "https://localhost:8458");
+        assert_eq!(federation_base("tim.example.org"), "https://tim.example.org:8448");
+        assert_eq!(federation_base("[::1]"), "https://[::1]:8448");
+        assert_eq!(federation_base("[::1]:8449"), "https://[::1]:8449");
+    }
 }

@@ -60,6 +60,43 @@ async fn describes_client(w: &TimWorld, api: &str, homeserver: &str, epa: bool) 
     }
 }
 
+#[then(expr = "the APIs {string}, {string}, {string} and {string} report the same homeserver")]
+async fn same_homeserver(w: &mut TimWorld, a: String, b: String, c: String, d: String) {
+    let mut seen = Vec::new();
+    for api in [a, b, c, d] {
+        let info = json(w.client(&api).get_info().send().await.expect("info").into_inner());
+        seen.push((api, info["homeserver"].clone()));
+    }
+    // gematik's combination plugin pairs org admins with clients by this string's equality.
+    assert!(seen.iter().all(|(_, h)| h == &seen[0].1), "{seen:?}");
+}
+
+#[then(expr = "the homeserver of {string} answers the client discovery")]
+async fn discovery_answers(w: &mut TimWorld, api: String) {
+    let info = json(w.client(&api).get_info().send().await.expect("info").into_inner());
+    let homeserver = info["homeserver"].as_str().expect("homeserver");
+    assert!(homeserver.starts_with("https://"), "{homeserver}");
+    let found: serde_json::Value = TimWorld::http()
+        .get(format!("{homeserver}/.well-known/matrix/client"))
+        .send()
+        .await
+        .expect("discovery answers")
+        .json()
+        .await
+        .expect("discovery JSON");
+    assert!(found["m.homeserver"]["base_url"].is_string(), "{found}");
+}
+
+#[then(expr = "the API {string} reports isReferenceImplementation {word}")]
+async fn reference_flag(w: &mut TimWorld, api: String, want: String) {
+    let info = json(w.client(&api).get_info().send().await.expect("info").into_inner());
+    assert_eq!(
+        info["clientInfo"]["isReferenceImplementation"],
+        json!(want == "true"),
+        "{info}"
+    );
+}
+
 #[then(expr = "the API {string} offers at least {int} devices")]
 async fn offers_devices(w: &mut TimWorld, api: String, n: usize) {
     let devices = json(w.client(&api).get_devices().send().await.expect("devices").into_inner());
@@ -102,13 +139,16 @@ async fn claims_and_logs_in(w: &mut TimWorld, actor: String, api: String) {
     assert_eq!(account.status().as_u16(), 200);
     let account = json(account.into_inner());
     let mxid = account["mxid"].as_str().expect("mxid").to_string();
-    let host = match &api[..3] {
-        "hs1" => "localhost:8448",
-        "hs2" => "localhost:8458",
-        "hs3" => "localhost:8468",
-        _ => "localhost:8478",
-    };
-    assert!(mxid.contains(host), "{mxid} must contain {host}");
+    // What gematik's glue does with them: GlueUtils.homeserverFromMxId needs exactly two
+    // parts at ':', and LoginTask expects the info's homeserver, scheme and port stripped,
+    // inside the MXID.
+    assert_two_part_mxid(&mxid);
+    let info = json(client.get_info().send().await.expect("info").into_inner());
+    let host = host_of(info["homeserver"].as_str().expect("homeserver"));
+    assert!(
+        mxid.contains(&host),
+        "{mxid} must contain the info's homeserver host {host}"
+    );
     assert!(
         account["accessToken"].as_str().is_some_and(|t| !t.is_empty()),
         "accessToken missing"
@@ -308,4 +348,21 @@ async fn imports_key(w: &mut TimWorld, actor: String, owner: String) {
         .await
         .expect("keyImport");
     assert_eq!(resp.status().as_u16(), 204);
+}
+
+/// gematik's `GlueUtils.homeserverFromMxId` rejects an MXID unless it splits into exactly two
+/// parts at ':' (so server names must not carry a port).
+pub fn assert_two_part_mxid(mxid: &str) {
+    assert_eq!(
+        mxid.split(':').count(),
+        2,
+        "MXID '{mxid}' must split into exactly two parts at ':'"
+    );
+}
+
+/// The host of the info's `homeserver` URL, as gematik's `LoginTask` derives it.
+fn host_of(homeserver: &str) -> String {
+    let without_scheme = homeserver.split_once("://").map_or(homeserver, |(_, rest)| rest);
+    let authority = without_scheme.split('/').next().unwrap_or_default();
+    authority.rsplit_once(':').map_or(authority, |(h, _)| h).to_string()
 }

@@ -409,7 +409,7 @@ async fn directory_refuses(_w: &mut TimWorld) {
     let base = super::world::DIRECTORY.get().expect("directory started");
     let http = TimWorld::http();
     let auth = http
-        .get(base.join("tim-authenticate?mxId=localhost:8448").unwrap())
+        .get(base.join("tim-authenticate?mxId=127.0.0.11").unwrap())
         .header("X-Matrix-OpenID-Token", "made-up-token")
         .send()
         .await

@@ -44,6 +44,9 @@ async fn sees(w: &TimWorld, reader: &str, room_id: String, text: &str, author: &
                 list.iter().all(|m| m["body"].is_string() && m["author"].is_string()),
                 "null body/author in {msgs}"
             );
+            for m in &list {
+                super::devices::assert_two_part_mxid(m["author"].as_str().unwrap_or_default());
+            }
             list.iter()
                 .any(|m| m["body"] == json!(text) && m["author"] == json!(author))
                 .then_some(())

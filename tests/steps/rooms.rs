@@ -18,7 +18,11 @@ async fn rooms_of(w: &TimWorld, actor: &str) -> Vec<Value> {
             .expect("rooms")
             .into_inner(),
     );
-    rooms.as_array().cloned().expect("rooms is an array")
+    let rooms = rooms.as_array().cloned().expect("rooms is an array");
+    for member in rooms.iter().filter_map(|r| r["members"].as_array()).flatten() {
+        super::devices::assert_two_part_mxid(member["mxid"].as_str().unwrap_or_default());
+    }
+    rooms
 }
 
 /// POST /rooms as the suite sends it; the created Room, or the refusal's status.

@@ -7,6 +7,9 @@ use std::collections::HashSet;
 use matrix_sdk::ruma::OwnedRoomId;
 use matrix_sdk::ruma::api::client::membership::{forget_room, joined_rooms, leave_room};
 
+use matrix_sdk::RoomState;
+
+use super::wait::{SYNC_ECHO_TIMEOUT, until};
 use crate::core::Session;
 
 /// The rooms the server says the account has joined (empty if it cannot tell).
@@ -34,10 +37,28 @@ pub(crate) async fn drop_orphans(session: &Session, before: &HashSet<OwnedRoomId
         if !alone {
             continue;
         }
-        let left = client.send(leave_room::v3::Request::new(room_id.clone())).await;
-        let forgotten = client.send(forget_room::v3::Request::new(room_id.clone())).await;
+        // Leave first and forget only once sync delivered the leave: the SDK's forget then
+        // drops the room locally too. Forgotten earlier, the room could still arrive as joined
+        // through a sync already under way, and sync never corrects a forgotten room.
+        let left = client
+            .send(leave_room::v3::Request::new(room_id.clone()))
+            .await
+            .map(drop)
+            .map_err(|e| e.to_string());
+        let local = until(SYNC_ECHO_TIMEOUT, || async {
+            client.get_room(room_id).filter(|r| r.state() == RoomState::Left)
+        })
+        .await;
+        let forgotten = match local {
+            Some(room) => room.forget().await.map_err(|e| e.to_string()),
+            None => client
+                .send(forget_room::v3::Request::new(room_id.clone()))
+                .await
+                .map(drop)
+                .map_err(|e| e.to_string()),
+        };
         match (left, forgotten) {
-            (Ok(_), Ok(_)) => tracing::info!(room = %room_id, "orphan room of a refused invite dropped"),
+            (Ok(()), Ok(())) => tracing::info!(room = %room_id, "orphan room of a refused invite dropped"),
             (l, f) => tracing::warn!(room = %room_id, leave = ?l.err(), forget = ?f.err(), "orphan room not dropped"),
         }
     }

@@ -229,7 +229,7 @@ impl Session {
 
 /// How long the homeserver may hold an idle sync. Long: an idle sync costs CPU on both ends
 /// whenever it returns empty, and a new event ends the long poll at once anyway.
-const SYNC_LONG_POLL: Duration = Duration::from_secs(30);
+const SYNC_LONG_POLL: Duration = Duration::from_secs(60);
 
 /// The background sync: one long poll after the other, each started the moment the previous
 /// one is processed. matrix-sdk's own `sync*` loops sleep a full second whenever two syncs
