@@ -14,11 +14,11 @@ pub struct Homeserver {
 }
 
 pub const HS1: Homeserver = Homeserver {
-    name: "localhost:8448",
+    name: "127.0.0.11",
     url: "http://127.0.0.1:8008",
 };
 pub const HS2: Homeserver = Homeserver {
-    name: "localhost:8458",
+    name: "127.0.0.12",
     url: "http://127.0.0.1:8018",
 };
 
