@@ -531,6 +531,17 @@ for idx in "${!NAMES[@]}"; do
   fi
   wait_http "https://$fbind:$fport/_matrix/key/v2/server" 30 -k || die "hs$i federation $fbind:$fport not answering"
   alive "$d/pid" "$d/homeserver.yaml" || { tail -n 20 "$d/stderr.log" >&2; die "hs$i exited (port in use?)"; }
+  # A fresh database runs background updates, among them the user directory's first
+  # population; accounts registered meanwhile can drop out of the directory (homeserver
+  # search finds nobody). Provisioning comes after this, so wait for them to finish.
+  for _ in $(seq 1 300); do
+    "$PY" - "$d/homeserver.db" <<'PYEOF' && break
+import sqlite3, sys
+db = sqlite3.connect(f"file:{sys.argv[1]}?mode=ro", uri=True, timeout=5)
+sys.exit(0 if db.execute("SELECT COUNT(*) FROM background_updates").fetchone()[0] == 0 else 1)
+PYEOF
+    sleep 0.2
+  done
   "$VENV/bin/register_new_matrix_user" --exists-ok -u "$ADMIN_USER" -p "$ADMIN_PASSWORD" -a \
     -k "$SECRET" "http://127.0.0.1:$cport" >/dev/null
   log "hs$i ready: server_name=${NAMES[$idx]} client=http://127.0.0.1:$cport federation=https://$fbind:$fport admin=@$ADMIN_USER:${NAMES[$idx]}"
