@@ -73,17 +73,7 @@ async fn same_homeserver(w: &mut TimWorld, a: String, b: String, c: String, d: S
 
 #[then(expr = "the homeserver of {string} answers the client discovery")]
 async fn discovery_answers(w: &mut TimWorld, api: String) {
-    let info = json(w.client(&api).get_info().send().await.expect("info").into_inner());
-    let homeserver = info["homeserver"].as_str().expect("homeserver");
-    assert!(homeserver.starts_with("https://"), "{homeserver}");
-    let found: serde_json::Value = TimWorld::http()
-        .get(format!("{homeserver}/.well-known/matrix/client"))
-        .send()
-        .await
-        .expect("discovery answers")
-        .json()
-        .await
-        .expect("discovery JSON");
+    let found = super::homeserver::client_discovery(w, &api).await;
     assert!(found["m.homeserver"]["base_url"].is_string(), "{found}");
 }
 

@@ -15,20 +15,26 @@ pub async fn get_json(url: String, token: Option<&str>) -> Value {
     req.send().await.unwrap().json().await.unwrap()
 }
 
-/// Base URL and access token of an actor's homeserver session.
-pub async fn homeserver_of(w: &TimWorld, actor: &str) -> (String, String) {
-    let a = w.actor(actor).clone();
-    let info = json(w.client(&a.api).get_info().send().await.expect("info").into_inner());
-    // The info's homeserver is the base URL the suite calls the homeserver at.
+/// `/.well-known/matrix/client` at the info's homeserver: the base URL the suite calls the
+/// homeserver at.
+pub async fn client_discovery(w: &TimWorld, api: &str) -> Value {
+    let info = json(w.client(api).get_info().send().await.expect("info").into_inner());
     let base = info["homeserver"].as_str().expect("homeserver");
-    let well_known: Value = TimWorld::http()
+    assert!(base.starts_with("https://"), "{base}");
+    TimWorld::http()
         .get(format!("{base}/.well-known/matrix/client"))
         .send()
         .await
         .expect(".well-known answers")
         .json()
         .await
-        .expect(".well-known is JSON");
+        .expect(".well-known is JSON")
+}
+
+/// Base URL and access token of an actor's homeserver session.
+pub async fn homeserver_of(w: &TimWorld, actor: &str) -> (String, String) {
+    let api = w.actor(actor).api.clone();
+    let well_known = client_discovery(w, &api).await;
     let base = well_known["m.homeserver"]["base_url"]
         .as_str()
         .expect("base_url")

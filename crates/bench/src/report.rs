@@ -75,16 +75,8 @@ impl Report {
     pub fn markdown(&self, header: &str) -> String {
         let mut out = format!("{header}\n\n| figure | driver | compared to | ratio | met |\n|---|---|---|---|---|\n");
         for f in &self.figures {
-            let _ = writeln!(
-                out,
-                "| {} | {:.1} {} | {} | {:.2} | {} |",
-                f.name,
-                f.value,
-                f.unit,
-                f.against(),
-                f.ratio_value(),
-                verdict(f)
-            );
+            let [name, value, against, ratio, met] = cells(f);
+            let _ = writeln!(out, "| {name} | {value} | {against} | {ratio} | {met} |");
         }
         out
     }
@@ -102,16 +94,20 @@ fn verdict(f: &Figure) -> &'static str {
     }
 }
 
-fn line(f: &Figure) -> String {
-    format!(
-        "bench: {:<48} {:>9.1} {:<12} {:<40} ratio {:>5.2}  {}",
-        f.name,
-        f.value,
-        f.unit,
+/// A figure's columns, as both the console line and the Markdown table show them.
+fn cells(f: &Figure) -> [String; 5] {
+    [
+        f.name.clone(),
+        format!("{:.1} {}", f.value, f.unit),
         f.against(),
-        f.ratio_value(),
-        verdict(f)
-    )
+        format!("{:.2}", f.ratio_value()),
+        verdict(f).to_string(),
+    ]
+}
+
+fn line(f: &Figure) -> String {
+    let [name, value, against, ratio, met] = cells(f);
+    format!("bench: {name:<48} {value:>22} {against:<40} ratio {ratio:>5}  {met}")
 }
 
 #[cfg(test)]
