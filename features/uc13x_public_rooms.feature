@@ -20,6 +20,8 @@ Feature: UC 13X - public rooms (TI-M Pro)
     And Alice sets the property "historyVisibility" of the room "Notice board" to "world_readable"
     And Alice sends "read me" into the room "Notice board"
     Then Bob sees "read me" from Alice in the room "Notice board"
+    # 13X.01.03: the glue cross-checks the members of a room the reader only peeked into.
+    And Bob lists the room "Notice board" with Alice joined and its room version
 
   Scenario: Rooms cannot be made public later, and private rooms must be encrypted
     When Alice creates the room "Private"

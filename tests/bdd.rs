@@ -9,6 +9,14 @@ use cucumber::writer::Stats as _;
 
 #[tokio::main]
 async fn main() {
+    // TIM_BDD_LOG=<filter> (e.g. tim_client=debug) shows the in-process driver's log on stderr.
+    if let Ok(filter) = std::env::var("TIM_BDD_LOG") {
+        tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+            .with_ansi(false)
+            .with_writer(std::io::stderr)
+            .init();
+    }
     let base = steps::world::start_driver().await;
     let result = steps::world::TimWorld::cucumber()
         .max_concurrent_scenarios(1)

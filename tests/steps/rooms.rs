@@ -407,3 +407,73 @@ async fn lists_upgraded(w: &mut TimWorld, actor: String, label: String) {
         "{actor} does not list {label} as the upgraded room {new} alone"
     );
 }
+
+/// Names the one chat of `actor` and `peer` `label`, so room steps can follow it once it
+/// has more than two members.
+#[when(expr = "{word} calls the chat with {word} {string}")]
+async fn names_chat(w: &mut TimWorld, actor: String, peer: String, label: String) {
+    let rooms = chat_between(w, &actor, &peer).await;
+    assert_eq!(rooms.len(), 1, "exactly one chat expected: {rooms:?}");
+    w.rooms
+        .insert(label, rooms[0]["roomId"].as_str().expect("roomId").to_string());
+}
+
+/// Like the suite's membership cross-check: every named actor listed as `join`, nobody else.
+#[then(expr = "{word} lists the room {string} with {word}, {word} and {word} joined")]
+async fn lists_joined(w: &mut TimWorld, viewer: String, label: String, a: String, b: String, c: String) {
+    let room_id = w.room_id(&label);
+    let wanted: Vec<String> = [&a, &b, &c].iter().map(|x| w.actor(x).mxid.clone()).collect();
+    let joined = poll(6, || async {
+        let rooms = rooms_of(w, &viewer).await;
+        let room = rooms.into_iter().find(|r| r["roomId"] == json!(room_id))?;
+        let members = room["members"].as_array()?.clone();
+        let all_joined = members.len() == wanted.len()
+            && wanted
+                .iter()
+                .all(|m| membership_of(&room, m).as_deref() == Some("join"));
+        all_joined.then_some(())
+    })
+    .await;
+    assert!(
+        joined.is_some(),
+        "{viewer} does not list {label} with {wanted:?} joined"
+    );
+}
+
+/// Like the suite's "erhält eine Einladung": polls the room list until the invite shows.
+#[when(expr = "{word} receives the invitation into the room {string}")]
+async fn receives_invitation(w: &mut TimWorld, actor: String, label: String) {
+    let (room_id, me) = (w.room_id(&label), w.actor(&actor).mxid.clone());
+    let invited = poll(10, || async {
+        let rooms = rooms_of(w, &actor).await;
+        let room = rooms.into_iter().find(|r| r["roomId"] == json!(room_id))?;
+        (membership_of(&room, &me).as_deref() == Some("invite")).then_some(())
+    })
+    .await;
+    assert!(invited.is_some(), "{actor} got no invitation into {label}");
+}
+
+/// A room read without membership is described like any other: members, states and version.
+#[then(expr = "{word} lists the room {string} with {word} joined and its room version")]
+async fn lists_peeked(w: &mut TimWorld, viewer: String, label: String, member: String) {
+    let (room_id, mxid) = (w.room_id(&label), w.actor(&member).mxid.clone());
+    let rooms = rooms_of(w, &viewer).await;
+    let room = rooms
+        .iter()
+        .find(|r| r["roomId"] == json!(room_id))
+        .expect("the room is listed");
+    assert_eq!(membership_of(room, &mxid).as_deref(), Some("join"), "{room}");
+    assert!(room["roomVersion"].as_str().is_some_and(|v| !v.is_empty()), "{room}");
+}
+
+/// The suite's teardown for one chat: leave (exactly 200), then forget (exactly 204).
+#[when(expr = "{word} leaves and forgets the chat with {word}")]
+async fn leaves_and_forgets_chat(w: &mut TimWorld, actor: String, other: String) {
+    let rooms = chat_between(w, &actor, &other).await;
+    assert_eq!(rooms.len(), 1, "exactly one chat expected: {rooms:?}");
+    let label = format!("chat of {actor} with {other}");
+    w.rooms
+        .insert(label.clone(), rooms[0]["roomId"].as_str().expect("roomId").to_string());
+    leaves(w, actor.clone(), label.clone()).await;
+    forgets(w, actor, label).await;
+}

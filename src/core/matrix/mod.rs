@@ -13,5 +13,7 @@ pub mod users;
 pub(crate) mod errors;
 mod events;
 mod orphans;
+mod peek;
+mod stale_rooms;
 mod sync_runtime;
 mod wait;

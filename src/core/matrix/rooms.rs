@@ -3,6 +3,7 @@
 
 use matrix_sdk::room::Room;
 use matrix_sdk::ruma::api::client::directory::get_public_rooms::v3 as get_public_rooms;
+use matrix_sdk::ruma::api::client::membership::forget_room::v3 as forget_room;
 use matrix_sdk::ruma::api::client::room::{Visibility, create_room::v3 as create_room};
 use matrix_sdk::ruma::api::client::state::get_state_events::v3 as get_state_events;
 use matrix_sdk::ruma::events::room::history_visibility::HistoryVisibility as SdkHistory;
@@ -15,6 +16,7 @@ use serde_json::json;
 
 use super::errors::{from_http, from_sdk};
 use super::wait::{SYNC_ECHO_TIMEOUT, until};
+use crate::core::rules::direct_chat;
 use crate::core::rules::room_policy::{
     self, HistoryVisibility, JoinRule, NewRoom, Product, RoomAccess, RoomChange, RoomPlan, RoomSettings,
 };
@@ -129,30 +131,27 @@ impl Rooms<'_> {
         let Ok(response) = self.session.client().send(request).with_request_config(config).await else {
             return Vec::new();
         };
-        response
-            .chunk
-            .into_iter()
-            .map(|r| RoomInfo {
-                name: r
-                    .name
-                    .filter(|n| !n.is_empty())
-                    .unwrap_or_else(|| r.room_id.to_string()),
-                room_id: r.room_id.to_string(),
-                topic: r.topic,
-                access: RoomAccess::Public,
-                join_rule: Some(JoinRule::Public),
-                history: Some(if r.world_readable {
-                    HistoryVisibility::WorldReadable
-                } else {
-                    HistoryVisibility::Shared
-                }),
-                encrypted: false,
-                federated: false,
-                version: None,
-                own_membership: None,
-                members: Vec::new(),
-            })
-            .collect()
+        let mut out = Vec::new();
+        for r in response.chunk {
+            let peeked = match r.world_readable {
+                true => self.peek(&r.room_id).await,
+                false => None,
+            };
+            out.push(peeked.unwrap_or_else(|| directory_summary(r)));
+        }
+        out
+    }
+
+    /// A world-readable room described from the state the homeserver serves non-members.
+    async fn peek(&self, room_id: &RoomId) -> Option<RoomInfo> {
+        let request = get_state_events::Request::new(room_id.to_owned());
+        let response = self.session.client().send(request).await.ok()?;
+        let state: Vec<serde_json::Value> = response
+            .room_state
+            .iter()
+            .filter_map(|raw| serde_json::from_str(raw.json().get()).ok())
+            .collect();
+        Some(super::peek::describe_from_state(room_id.as_str(), &state))
     }
 
     /// Applies the changed settings (name and topic also to their TI-M copies), after the
@@ -283,8 +282,30 @@ impl Rooms<'_> {
     pub(crate) async fn invite_one(&self, room_id: &RoomId, user: &Mxid) -> CoreResult<()> {
         let room = self.room(room_id.as_str()).await?;
         let user_id = user_id(user)?;
+        self.end_direct_chat_for(&room, user).await?;
         room.invite_user_by_id(&user_id).await.map_err(from_sdk)?;
         self.await_membership(room_id, user, Membership::Invite).await;
+        Ok(())
+    }
+
+    /// A chat that gets a third member becomes a group room: out of `m.direct` before the
+    /// invite (see [`direct_chat::stops_being_direct`]), and only once that shows locally, so
+    /// the next direct message does not pick the group room.
+    async fn end_direct_chat_for(&self, room: &Room, invitee: &Mxid) -> CoreResult<()> {
+        let targets: Vec<Mxid> = room
+            .direct_targets()
+            .iter()
+            .filter_map(|t| Mxid::parse(t.as_str()).ok())
+            .collect();
+        if !direct_chat::stops_being_direct(&targets, invitee) {
+            return Ok(());
+        }
+        room.set_is_direct(false).await.map_err(from_sdk)?;
+        until(SYNC_ECHO_TIMEOUT, || {
+            let room = room.clone();
+            async move { room.direct_targets().is_empty().then_some(()) }
+        })
+        .await;
         Ok(())
     }
 
@@ -323,11 +344,23 @@ impl Rooms<'_> {
 
     /// Leaves if needed, then forgets: the room disappears from [`Rooms::list`] at once.
     pub async fn forget(&self, room_id: &str) -> CoreResult<()> {
-        let room = self.room(room_id).await?;
+        let id = parse_room_id(room_id)?;
+        let Some(room) = self.session.current_room(&id).await else {
+            return self.forget_unknown(&id).await;
+        };
         if room.state() != RoomState::Left {
             self.leave(room_id).await?;
         }
         room.forget().await.map_err(from_sdk)
+    }
+
+    /// A room this device holds no state for: matrix-sdk drops a room the moment its invite is
+    /// declined, yet forgetting it must still succeed (the suite rejects an invite with leave,
+    /// then forget). The homeserver decides: it refuses only while the account is a member.
+    async fn forget_unknown(&self, id: &RoomId) -> CoreResult<()> {
+        let request = forget_room::Request::new(id.to_owned());
+        self.session.client().send(request).await.map_err(from_http)?;
+        Ok(())
     }
 
     /// Leaves and forgets every room, rejecting pending invites: a clean slate for a test run.
@@ -452,6 +485,30 @@ fn raw<T>(value: serde_json::Value) -> CoreResult<Raw<T>> {
 
 fn state_event<T>(event_type: &str, content: serde_json::Value) -> CoreResult<Raw<T>> {
     raw(json!({"type": event_type, "state_key": "", "content": content}))
+}
+
+/// A directory entry as it is, for rooms that are not world-readable.
+fn directory_summary(r: matrix_sdk::ruma::directory::PublicRoomsChunk) -> RoomInfo {
+    RoomInfo {
+        name: r
+            .name
+            .filter(|n| !n.is_empty())
+            .unwrap_or_else(|| r.room_id.to_string()),
+        room_id: r.room_id.to_string(),
+        topic: r.topic,
+        access: RoomAccess::Public,
+        join_rule: Some(JoinRule::Public),
+        history: Some(if r.world_readable {
+            HistoryVisibility::WorldReadable
+        } else {
+            HistoryVisibility::Shared
+        }),
+        encrypted: false,
+        federated: false,
+        version: None,
+        own_membership: None,
+        members: Vec::new(),
+    }
 }
 
 fn membership(m: &MembershipState) -> Membership {

@@ -4,10 +4,10 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use matrix_sdk::config::SyncSettings;
+use matrix_sdk::config::{SyncSettings, SyncToken};
 use matrix_sdk::cross_process_lock::CrossProcessLockConfig;
 use matrix_sdk::encryption::{BackupDownloadStrategy, EncryptionSettings};
-use matrix_sdk::ruma::api::client::filter::{FilterDefinition, RoomEventFilter, RoomFilter};
+use matrix_sdk::ruma::api::client::filter::{Filter, FilterDefinition, RoomEventFilter, RoomFilter};
 use matrix_sdk::{Client, SqliteStoreConfig};
 use serde::{Deserialize, Serialize};
 use tokio::sync::Mutex;
@@ -115,12 +115,19 @@ impl Session {
         .await?;
         let user = Mxid::parse(response.user_id.as_str())?;
         client.event_cache().subscribe().map_err(CoreError::internal)?;
-        // One sync before answering, so the first read already sees the account's rooms.
+        // One sync before answering, so the first read already sees the account's rooms. A
+        // full one: it also shows which stored rooms the account has forgotten meanwhile.
         let sync = SyncRuntime::start(user.localpart()).await?;
         let first = client.clone();
-        sync.run(async move { first.sync_once(sync_settings(Duration::ZERO)).await })
+        let full = sync
+            .run(async move {
+                first
+                    .sync_once(sync_settings(Duration::ZERO).token(SyncToken::NoToken))
+                    .await
+            })
             .await?
             .map_err(from_sdk)?;
+        super::stale_rooms::drop_forgotten_elsewhere(&client, &full).await;
         let display_name = client
             .account()
             .get_display_name()
@@ -260,7 +267,10 @@ async fn sync_forever(client: Client) {
     }
 }
 
-/// Timeline limit 50 per room: fewer gaps, so reads rarely need to paginate.
+/// Timeline limit 50 per room: fewer gaps, so reads rarely need to paginate. No presence:
+/// nothing in TI-M reads it, and the account's own presence update (Synapse bumps
+/// `last_active` on the first sync after a minute) ended every idle long poll a second time,
+/// at once — half of all idle syncs. Filtered out, the homeserver keeps holding the poll.
 fn sync_settings(timeout: Duration) -> SyncSettings {
     let mut timeline = RoomEventFilter::default();
     timeline.limit = Some(50u32.into());
@@ -269,6 +279,9 @@ fn sync_settings(timeout: Duration) -> SyncSettings {
     room.include_leave = true;
     let mut filter = FilterDefinition::default();
     filter.room = room;
+    let mut presence = Filter::default();
+    presence.types = Some(Vec::new());
+    filter.presence = presence;
     SyncSettings::default().timeout(timeout).filter(filter.into())
 }
 

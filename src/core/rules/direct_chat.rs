@@ -64,9 +64,26 @@ pub fn plan_chat(own: &Mxid, peer: &Mxid) -> RoomPlan {
     }
 }
 
+/// A chat is between two people: once a third is invited it becomes a group room and must
+/// leave the own `m.direct` first. Homeservers refuse invites into a room the inviter records as
+/// a direct chat with someone else (synapse-invite-checker's `block_invites_into_dms`, on by
+/// default), while the invitee's permission config must still be the one to decide.
+pub fn stops_being_direct(direct_targets: &[Mxid], invitee: &Mxid) -> bool {
+    !direct_targets.is_empty() && direct_targets.iter().any(|t| t != invitee)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn inviting_a_third_member_ends_the_direct_chat_but_re_inviting_the_peer_does_not() {
+        let peer = Mxid::parse("@b:hs.example").unwrap();
+        let third = Mxid::parse("@c:hs.example").unwrap();
+        assert!(stops_being_direct(std::slice::from_ref(&peer), &third));
+        assert!(!stops_being_direct(std::slice::from_ref(&peer), &peer));
+        assert!(!stops_being_direct(&[], &third), "a group room stays as it is");
+    }
 
     fn cand(id: &str, peer: Option<&str>) -> DirectCandidate {
         DirectCandidate {
