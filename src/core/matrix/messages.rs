@@ -306,7 +306,6 @@ impl Messages<'_> {
             ));
         }
         let candidates = self.direct_candidates(to).await?;
-        tracing::debug!(?candidates, "direct chat candidates");
         let rooms = self.session.rooms();
         let room_id: OwnedRoomId = match direct_chat::route_direct_message(&candidates) {
             DirectRoute::Send(id) => parse(&id)?,

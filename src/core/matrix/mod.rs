@@ -14,6 +14,5 @@ pub(crate) mod errors;
 mod events;
 mod orphans;
 mod peek;
-mod stale_rooms;
 mod sync_runtime;
 mod wait;

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use matrix_sdk::config::{SyncSettings, SyncToken};
+use matrix_sdk::config::SyncSettings;
 use matrix_sdk::cross_process_lock::CrossProcessLockConfig;
 use matrix_sdk::encryption::{BackupDownloadStrategy, EncryptionSettings};
 use matrix_sdk::ruma::api::client::filter::{Filter, FilterDefinition, RoomEventFilter, RoomFilter};
@@ -115,19 +115,12 @@ impl Session {
         .await?;
         let user = Mxid::parse(response.user_id.as_str())?;
         client.event_cache().subscribe().map_err(CoreError::internal)?;
-        // One sync before answering, so the first read already sees the account's rooms. A
-        // full one: it also shows which stored rooms the account has forgotten meanwhile.
+        // One sync before answering, so the first read already sees the account's rooms.
         let sync = SyncRuntime::start(user.localpart()).await?;
         let first = client.clone();
-        let full = sync
-            .run(async move {
-                first
-                    .sync_once(sync_settings(Duration::ZERO).token(SyncToken::NoToken))
-                    .await
-            })
+        sync.run(async move { first.sync_once(sync_settings(Duration::ZERO)).await })
             .await?
             .map_err(from_sdk)?;
-        super::stale_rooms::drop_forgotten_elsewhere(&client, &full).await;
         let display_name = client
             .account()
             .get_display_name()
@@ -279,9 +272,7 @@ fn sync_settings(timeout: Duration) -> SyncSettings {
     room.include_leave = true;
     let mut filter = FilterDefinition::default();
     filter.room = room;
-    let mut presence = Filter::default();
-    presence.types = Some(Vec::new());
-    filter.presence = presence;
+    filter.presence = Filter::ignore_all();
     SyncSettings::default().timeout(timeout).filter(filter.into())
 }
 
