@@ -184,7 +184,8 @@ async fn lists_chat(
 
 #[then(expr = "{word} has exactly one chat with {word}")]
 async fn one_chat(w: &mut TimWorld, viewer: String, other: String) {
-    assert_eq!(chat_between(w, &viewer, &other).await.len(), 1);
+    let chats = chat_between(w, &viewer, &other).await;
+    assert_eq!(chats.len(), 1, "{chats:?}");
 }
 
 /// No leftovers, e.g. of a direct chat whose invite was refused (public rooms of the

@@ -74,6 +74,7 @@ impl Messages<'_> {
 
     async fn send_into(&self, room: &Room, msg: NewMessage) -> CoreResult<Message> {
         let content = self.body_for(room, msg).await?;
+        refresh_members(room).await;
         let started = std::time::Instant::now();
         let event_id = send_with_retry(room, content_json(&content)).await?;
         let sent = started.elapsed();
@@ -327,7 +328,7 @@ impl Messages<'_> {
     async fn direct_candidates(&self, peer: &Mxid) -> CoreResult<Vec<DirectCandidate>> {
         let mut out = Vec::new();
         for room in self.session.client().rooms() {
-            if !room.direct_targets().iter().any(|t| t.as_str() == peer.as_str()) {
+            if !self.session.lists(&room) || !room.direct_targets().iter().any(|t| t.as_str() == peer.as_str()) {
                 continue;
             }
             let info = describe(&room).await?;
@@ -375,6 +376,20 @@ impl Messages<'_> {
 }
 
 /// Sends once, retrying transient failures; a refusal (4xx) is final at once.
+/// The room key of a message goes to the members the sending device knows of. Its sync can
+/// lag behind its homeserver by a moment, and a member who joined (or was invited, with
+/// `invited` history) just before the send would then miss that message's key for good. So the
+/// member list is read from the homeserver before each encrypted send.
+async fn refresh_members(room: &Room) {
+    if !room.encryption_state().is_encrypted() {
+        return;
+    }
+    room.mark_members_missing();
+    if let Err(e) = room.sync_members().await {
+        tracing::debug!(room = %room.room_id(), error = %e, "member list not refreshed");
+    }
+}
+
 async fn send_with_retry(room: &Room, content: Value) -> CoreResult<String> {
     let mut attempt = 0;
     loop {

@@ -12,6 +12,7 @@ pub mod users;
 
 pub(crate) mod errors;
 mod events;
+mod forgotten;
 mod orphans;
 mod peek;
 mod sync_runtime;

@@ -100,7 +100,7 @@ impl Rooms<'_> {
         let chain = self.session.room_chain();
         let mut out = Vec::new();
         for room in self.session.client().rooms() {
-            if chain.is_superseded(room.room_id().as_str()) {
+            if chain.is_superseded(room.room_id().as_str()) || !self.session.lists(&room) {
                 continue;
             }
             if matches!(
@@ -348,10 +348,13 @@ impl Rooms<'_> {
         let Some(room) = self.session.current_room(&id).await else {
             return self.forget_unknown(&id).await;
         };
-        if room.state() != RoomState::Left {
+        let was = room.state();
+        if was != RoomState::Left {
             self.leave(room_id).await?;
         }
-        room.forget().await.map_err(from_sdk)
+        room.forget().await.map_err(from_sdk)?;
+        self.session.remember_forgotten(room.room_id().as_str(), was);
+        Ok(())
     }
 
     /// A room this device holds no state for: matrix-sdk drops a room the moment its invite is
@@ -360,6 +363,7 @@ impl Rooms<'_> {
     async fn forget_unknown(&self, id: &RoomId) -> CoreResult<()> {
         let request = forget_room::Request::new(id.to_owned());
         self.session.client().send(request).await.map_err(from_http)?;
+        self.session.remember_forgotten(id.as_str(), RoomState::Left);
         Ok(())
     }
 
@@ -373,14 +377,16 @@ impl Rooms<'_> {
             .for_each_concurrent(8, |room| {
                 let own = own.clone();
                 async move {
-                    if !matches!(room.state(), RoomState::Left | RoomState::Banned) {
+                    let was = room.state();
+                    if !matches!(was, RoomState::Left | RoomState::Banned) {
                         match room.leave().await {
                             Ok(()) => self.await_membership(room.room_id(), &own, Membership::Leave).await,
                             Err(e) => tracing::warn!(room = %room.room_id(), error = %e, "could not leave room"),
                         }
                     }
-                    if let Err(e) = room.forget().await {
-                        tracing::warn!(room = %room.room_id(), error = %e, "could not forget room");
+                    match room.forget().await {
+                        Ok(()) => self.session.remember_forgotten(room.room_id().as_str(), was),
+                        Err(e) => tracing::warn!(room = %room.room_id(), error = %e, "could not forget room"),
                     }
                 }
             })

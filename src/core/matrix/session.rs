@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use matrix_sdk::config::SyncSettings;
+use matrix_sdk::config::{SyncSettings, SyncToken};
 use matrix_sdk::cross_process_lock::CrossProcessLockConfig;
 use matrix_sdk::encryption::{BackupDownloadStrategy, EncryptionSettings};
 use matrix_sdk::ruma::api::client::filter::{Filter, FilterDefinition, RoomEventFilter, RoomFilter};
@@ -14,6 +14,7 @@ use tokio::sync::Mutex;
 use url::Url;
 
 use super::errors::from_sdk;
+use super::forgotten::ForgottenRooms;
 use super::sync_runtime::SyncRuntime;
 use crate::core::rules::room_policy::Product;
 use crate::core::{CoreError, CoreResult, Mxid};
@@ -73,6 +74,8 @@ struct Inner {
     follow_attempts: std::sync::Mutex<std::collections::HashMap<String, std::time::Instant>>,
     /// Directory search tokens per directory base URL, with when they were issued.
     directory_tokens: std::sync::Mutex<std::collections::HashMap<String, (String, std::time::Instant)>>,
+    /// Rooms not to show any more (see [`super::forgotten`]).
+    forgotten: std::sync::Mutex<ForgottenRooms>,
 }
 
 impl std::fmt::Debug for Session {
@@ -115,12 +118,25 @@ impl Session {
         .await?;
         let user = Mxid::parse(response.user_id.as_str())?;
         client.event_cache().subscribe().map_err(CoreError::internal)?;
-        // One sync before answering, so the first read already sees the account's rooms.
+        // One sync before answering, so the first read already sees the account's rooms. A
+        // full one: it also shows which stored rooms were forgotten elsewhere meanwhile.
         let sync = SyncRuntime::start(user.localpart()).await?;
         let first = client.clone();
-        sync.run(async move { first.sync_once(sync_settings(Duration::ZERO)).await })
+        let full = sync
+            .run(async move {
+                first
+                    .sync_once(sync_settings(Duration::ZERO).token(SyncToken::NoToken))
+                    .await
+            })
             .await?
             .map_err(from_sdk)?;
+        let mut forgotten = ForgottenRooms::load(&req.store.dir);
+        let stored: Vec<_> = client
+            .rooms()
+            .iter()
+            .map(|r| (r.room_id().to_string(), r.state()))
+            .collect();
+        forgotten.record_unmentioned(&stored, &full);
         let display_name = client
             .account()
             .get_display_name()
@@ -139,6 +155,7 @@ impl Session {
                 media: Default::default(),
                 follow_attempts: Default::default(),
                 directory_tokens: Default::default(),
+                forgotten: std::sync::Mutex::new(forgotten),
             }),
         };
         session.start_sync().await;
@@ -224,6 +241,19 @@ impl Session {
 
     pub(crate) fn media_index(&self) -> std::sync::MutexGuard<'_, super::media::MediaIndex> {
         self.inner.media.lock().expect("media index lock")
+    }
+
+    /// Whether the product shows this room at all (see [`super::forgotten`]).
+    pub(crate) fn lists(&self, room: &matrix_sdk::Room) -> bool {
+        let mut forgotten = self.inner.forgotten.lock().expect("forgotten lock");
+        !forgotten.hides(room.room_id().as_str(), room.state())
+    }
+
+    /// Keeps a room the account just forgot hidden, also if matrix-sdk writes it back in the
+    /// state it had before (`was`).
+    pub(crate) fn remember_forgotten(&self, room_id: &str, was: matrix_sdk::RoomState) {
+        let mut forgotten = self.inner.forgotten.lock().expect("forgotten lock");
+        forgotten.record(room_id, was);
     }
 }
 

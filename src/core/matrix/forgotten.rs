@@ -1,0 +1,165 @@
+//! Rooms this device must no longer show. A device store can outlive what its account still
+//! has: another device of the account may leave and forget a room (the suite's teardown does),
+//! and sync never tells this device about a forget, nor, once forgotten, about the leave. Such
+//! rooms stayed listed, and a chat lookup then found two chats with one peer (12X.01.02).
+//! matrix-sdk can also write a room it just forgot back into its store when a sync that was
+//! already being processed saves the room's info.
+//!
+//! So the first sync of each login is a full one; stored rooms it does not mention are recorded
+//! here with their state, next to the store, as are rooms the product forgets itself. A
+//! recorded room stays hidden while it is left or still in the recorded state: a new invite or
+//! join shows it again.
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
+use matrix_sdk::RoomState;
+use matrix_sdk::sync::SyncResponse;
+
+const FILE: &str = "forgotten-rooms.json";
+
+/// Recorded rooms and the state each had when it was recorded.
+#[derive(Debug, Default)]
+pub(crate) struct ForgottenRooms {
+    path: PathBuf,
+    rooms: HashMap<String, String>,
+}
+
+impl ForgottenRooms {
+    /// The record of a store directory; an unreadable record starts empty.
+    pub(crate) fn load(store_dir: &Path) -> Self {
+        let path = store_dir.join(FILE);
+        let rooms = std::fs::read(&path)
+            .ok()
+            .and_then(|b| serde_json::from_slice(&b).ok())
+            .unwrap_or_default();
+        ForgottenRooms { path, rooms }
+    }
+
+    /// Whether the room stays hidden now. A room seen in a new membership (neither left nor
+    /// the recorded state) is alive again: its record goes.
+    pub(crate) fn hides(&mut self, room_id: &str, now: RoomState) -> bool {
+        let recorded = self.rooms.get(room_id).map(String::as_str);
+        if hidden(recorded, state_name(now)) {
+            return true;
+        }
+        if recorded.is_some() {
+            self.rooms.remove(room_id);
+            self.save();
+        }
+        false
+    }
+
+    /// `state`: the room's state before the product left and forgot it, the state in which
+    /// matrix-sdk may write it back.
+    pub(crate) fn record(&mut self, room_id: &str, state: RoomState) {
+        self.rooms.insert(room_id.to_string(), state_name(state).to_string());
+        self.save();
+    }
+
+    /// Records the stored rooms (id, state) a full sync does not mention.
+    pub(crate) fn record_unmentioned(&mut self, stored: &[(String, RoomState)], full_sync: &SyncResponse) {
+        let rooms = &full_sync.rooms;
+        let mentioned: HashSet<String> = rooms
+            .joined
+            .keys()
+            .chain(rooms.left.keys())
+            .chain(rooms.invited.keys())
+            .chain(rooms.knocked.keys())
+            .map(|id| id.to_string())
+            .collect();
+        let ids: Vec<&str> = stored.iter().map(|(id, _)| id.as_str()).collect();
+        let stale = unmentioned(&ids, &mentioned);
+        let revived = self.rooms.len();
+        // What the homeserver still mentions is alive (joined again, invited again).
+        self.rooms.retain(|id, _| !mentioned.contains(id));
+        let revived = revived != self.rooms.len();
+        for (id, state) in stored.iter().filter(|(id, _)| stale.contains(id)) {
+            self.rooms.insert(id.clone(), state_name(*state).to_string());
+        }
+        if !stale.is_empty() || revived {
+            tracing::debug!(rooms = stale.len(), "stored rooms forgotten elsewhere hidden");
+            self.save();
+        }
+    }
+
+    fn save(&self) {
+        let written = serde_json::to_vec(&self.rooms)
+            .map_err(std::io::Error::other)
+            .and_then(|b| std::fs::write(&self.path, b));
+        if let Err(e) = written {
+            tracing::warn!(error = %e, "forgotten rooms not saved");
+        }
+    }
+}
+
+/// A recorded room is hidden while it is left or still in the state it was recorded in.
+fn hidden(recorded: Option<&str>, now: &str) -> bool {
+    match recorded {
+        None => false,
+        Some(then) => matches!(now, "left" | "banned") || now == then,
+    }
+}
+
+/// Stored rooms a full sync does not mention: a full sync lists every joined, invited and
+/// left-but-not-forgotten room, so these were forgotten elsewhere.
+fn unmentioned(stored: &[&str], mentioned: &HashSet<String>) -> Vec<String> {
+    stored
+        .iter()
+        .filter(|id| !mentioned.contains(**id))
+        .map(|id| id.to_string())
+        .collect()
+}
+
+fn state_name(state: RoomState) -> &'static str {
+    match state {
+        RoomState::Joined => "joined",
+        RoomState::Invited => "invited",
+        RoomState::Knocked => "knocked",
+        RoomState::Banned => "banned",
+        _ => "left",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_rooms_the_full_sync_does_not_mention_were_forgotten_elsewhere() {
+        let mentioned: HashSet<String> = ["!kept:hs".to_string()].into();
+        assert_eq!(unmentioned(&["!kept:hs", "!gone:hs"], &mentioned), vec!["!gone:hs"]);
+        assert!(unmentioned(&[], &mentioned).is_empty());
+    }
+
+    #[test]
+    fn a_recorded_room_shows_again_only_with_a_new_membership() {
+        assert!(!hidden(None, "joined"));
+        assert!(hidden(Some("joined"), "joined"), "the stale join itself");
+        assert!(hidden(Some("joined"), "left"));
+        assert!(hidden(Some("left"), "left"));
+        assert!(!hidden(Some("left"), "invited"), "invited again after the forget");
+        assert!(!hidden(Some("invited"), "joined"));
+    }
+
+    #[test]
+    fn the_record_survives_a_restart() {
+        let dir = std::env::temp_dir().join(format!("tim-forgotten-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        ForgottenRooms::load(&dir).record("!r:hs", RoomState::Joined);
+        assert!(
+            ForgottenRooms::load(&dir).hides("!r:hs", RoomState::Joined),
+            "written back as it was"
+        );
+        assert!(ForgottenRooms::load(&dir).hides("!r:hs", RoomState::Left));
+        assert!(
+            !ForgottenRooms::load(&dir).hides("!r:hs", RoomState::Invited),
+            "invited again"
+        );
+        assert!(
+            !ForgottenRooms::load(&dir).hides("!r:hs", RoomState::Joined),
+            "and then joined"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
