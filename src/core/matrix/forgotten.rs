@@ -5,16 +5,19 @@
 //! matrix-sdk can also write a room it just forgot back into its store when a sync that was
 //! already being processed saves the room's info.
 //!
-//! So the first sync of each login is a full one; stored rooms it does not mention are recorded
-//! here with their state, next to the store, as are rooms the product forgets itself. A
+//! So each login that resumes a store asks the homeserver for every room the account still has
+//! (a full sync reduced to room IDs, not processed by matrix-sdk); stored rooms it does not
+//! mention are recorded here with their state, next to the store, as are rooms the product
+//! forgets itself. A
 //! recorded room stays hidden while it is left or still in the recorded state: a new invite or
 //! join shows it again.
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
-use matrix_sdk::RoomState;
-use matrix_sdk::sync::SyncResponse;
+use matrix_sdk::ruma::api::client::filter::FilterDefinition;
+use matrix_sdk::ruma::api::client::sync::sync_events;
+use matrix_sdk::{Client, RoomState};
 
 const FILE: &str = "forgotten-rooms.json";
 
@@ -57,23 +60,15 @@ impl ForgottenRooms {
         self.save();
     }
 
-    /// Records the stored rooms (id, state) a full sync does not mention.
-    pub(crate) fn record_unmentioned(&mut self, stored: &[(String, RoomState)], full_sync: &SyncResponse) {
-        let rooms = &full_sync.rooms;
-        let mentioned: HashSet<String> = rooms
-            .joined
-            .keys()
-            .chain(rooms.left.keys())
-            .chain(rooms.invited.keys())
-            .chain(rooms.knocked.keys())
-            .map(|id| id.to_string())
-            .collect();
+    /// Records the stored rooms (id, state) the homeserver no longer mentions (`mentioned`,
+    /// from [`rooms_on_server`]); a recorded room it mentions again is alive again.
+    pub(crate) fn record_unmentioned(&mut self, stored: &[(String, RoomState)], mentioned: &Option<HashSet<String>>) {
+        let Some(mentioned) = mentioned else { return };
         let ids: Vec<&str> = stored.iter().map(|(id, _)| id.as_str()).collect();
-        let stale = unmentioned(&ids, &mentioned);
-        let revived = self.rooms.len();
-        // What the homeserver still mentions is alive (joined again, invited again).
+        let stale = unmentioned(&ids, mentioned);
+        let before = self.rooms.len();
         self.rooms.retain(|id, _| !mentioned.contains(id));
-        let revived = revived != self.rooms.len();
+        let revived = before != self.rooms.len();
         for (id, state) in stored.iter().filter(|(id, _)| stale.contains(id)) {
             self.rooms.insert(id.clone(), state_name(*state).to_string());
         }
@@ -91,6 +86,31 @@ impl ForgottenRooms {
             tracing::warn!(error = %e, "forgotten rooms not saved");
         }
     }
+}
+
+/// Every room a full sync lists for the account (joined, invited, knocked, left but not
+/// forgotten), with a filter that leaves out all events; `None` if the homeserver cannot tell.
+pub(crate) async fn rooms_on_server(client: &Client) -> Option<HashSet<String>> {
+    let filter = serde_json::json!({
+        "room": {"include_leave": true, "timeline": {"limit": 0}, "state": {"types": []},
+                 "ephemeral": {"types": []}, "account_data": {"types": []}},
+        "presence": {"types": []}, "account_data": {"types": []},
+    });
+    let filter: FilterDefinition = serde_json::from_value(filter).ok()?;
+    let mut request = sync_events::v3::Request::new();
+    request.filter = Some(sync_events::v3::Filter::FilterDefinition(filter));
+    let response = client.send(request).await.ok()?;
+    let rooms = &response.rooms;
+    Some(
+        rooms
+            .join
+            .keys()
+            .chain(rooms.leave.keys())
+            .chain(rooms.invite.keys())
+            .chain(rooms.knock.keys())
+            .map(|id| id.to_string())
+            .collect(),
+    )
 }
 
 /// A recorded room is hidden while it is left or still in the state it was recorded in.

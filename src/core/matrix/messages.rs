@@ -5,7 +5,9 @@ use std::time::Duration;
 
 use matrix_sdk::RoomState;
 use matrix_sdk::room::Room;
+use matrix_sdk::ruma::api::client::membership::get_member_events;
 use matrix_sdk::ruma::api::client::message::get_message_events::v3 as get_message_events;
+use matrix_sdk::ruma::events::room::member::MembershipState;
 use matrix_sdk::ruma::{OwnedRoomId, RoomId};
 use serde_json::Value;
 
@@ -378,10 +380,38 @@ impl Messages<'_> {
 /// Sends once, retrying transient failures; a refusal (4xx) is final at once.
 /// The room key of a message goes to the members the sending device knows of. Its sync can
 /// lag behind its homeserver by a moment, and a member who joined (or was invited, with
-/// `invited` history) just before the send would then miss that message's key for good. So the
-/// member list is read from the homeserver before each encrypted send.
+/// `invited` history) just before the send would then miss that message's key for good. So
+/// before each encrypted send the homeserver's active members (one small request) are compared
+/// with the local list, which is reloaded only when they differ.
 async fn refresh_members(room: &Room) {
     if !room.encryption_state().is_encrypted() {
+        return;
+    }
+    let mut request = get_member_events::v3::Request::new(room.room_id().to_owned());
+    request.not_membership = Some(MembershipState::Leave);
+    let Ok(response) = room.client().send(request).await else {
+        return;
+    };
+    let on_server: std::collections::BTreeSet<(String, String)> = response
+        .chunk
+        .iter()
+        .filter_map(|raw| serde_json::from_str::<Value>(raw.json().get()).ok())
+        .filter_map(|e| {
+            Some((
+                e["state_key"].as_str()?.to_string(),
+                e["content"]["membership"].as_str()?.to_string(),
+            ))
+        })
+        .filter(|(_, m)| m == "join" || m == "invite")
+        .collect();
+    let Ok(local) = room.members_no_sync(matrix_sdk::RoomMemberships::ACTIVE).await else {
+        return;
+    };
+    let local: std::collections::BTreeSet<(String, String)> = local
+        .iter()
+        .map(|m| (m.user_id().to_string(), m.membership().to_string()))
+        .collect();
+    if on_server == local {
         return;
     }
     room.mark_members_missing();

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use matrix_sdk::config::{SyncSettings, SyncToken};
+use matrix_sdk::config::SyncSettings;
 use matrix_sdk::cross_process_lock::CrossProcessLockConfig;
 use matrix_sdk::encryption::{BackupDownloadStrategy, EncryptionSettings};
 use matrix_sdk::ruma::api::client::filter::{Filter, FilterDefinition, RoomEventFilter, RoomFilter};
@@ -118,16 +118,10 @@ impl Session {
         .await?;
         let user = Mxid::parse(response.user_id.as_str())?;
         client.event_cache().subscribe().map_err(CoreError::internal)?;
-        // One sync before answering, so the first read already sees the account's rooms. A
-        // full one: it also shows which stored rooms were forgotten elsewhere meanwhile.
+        // One sync before answering, so the first read already sees the account's rooms.
         let sync = SyncRuntime::start(user.localpart()).await?;
         let first = client.clone();
-        let full = sync
-            .run(async move {
-                first
-                    .sync_once(sync_settings(Duration::ZERO).token(SyncToken::NoToken))
-                    .await
-            })
+        sync.run(async move { first.sync_once(sync_settings(Duration::ZERO)).await })
             .await?
             .map_err(from_sdk)?;
         let mut forgotten = ForgottenRooms::load(&req.store.dir);
@@ -136,7 +130,9 @@ impl Session {
             .iter()
             .map(|r| (r.room_id().to_string(), r.state()))
             .collect();
-        forgotten.record_unmentioned(&stored, &full);
+        if !stored.is_empty() {
+            forgotten.record_unmentioned(&stored, &super::forgotten::rooms_on_server(&client).await);
+        }
         let display_name = client
             .account()
             .get_display_name()
