@@ -382,9 +382,18 @@ impl Messages<'_> {
 /// lag behind its homeserver by a moment, and a member who joined (or was invited, with
 /// `invited` history) just before the send would then miss that message's key for good. So
 /// before each encrypted send the homeserver's active members (one small request) are compared
-/// with the local list, which is reloaded only when they differ.
+/// with the local list, which is reloaded only when they differ. Only in rooms with members on
+/// other homeservers: changes made on the own homeserver reach every local sync at the same
+/// moment, those from elsewhere arrive over federation at the homeserver first.
 async fn refresh_members(room: &Room) {
     if !room.encryption_state().is_encrypted() {
+        return;
+    }
+    let Ok(local) = room.members_no_sync(matrix_sdk::RoomMemberships::ACTIVE).await else {
+        return;
+    };
+    let own_server = room.own_user_id().server_name();
+    if local.iter().all(|m| m.user_id().server_name() == own_server) {
         return;
     }
     let mut request = get_member_events::v3::Request::new(room.room_id().to_owned());
@@ -404,9 +413,6 @@ async fn refresh_members(room: &Room) {
         })
         .filter(|(_, m)| m == "join" || m == "invite")
         .collect();
-    let Ok(local) = room.members_no_sync(matrix_sdk::RoomMemberships::ACTIVE).await else {
-        return;
-    };
     let local: std::collections::BTreeSet<(String, String)> = local
         .iter()
         .map(|m| (m.user_id().to_string(), m.membership().to_string()))
