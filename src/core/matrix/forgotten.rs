@@ -89,10 +89,11 @@ impl ForgottenRooms {
 }
 
 /// Every room a full sync lists for the account (joined, invited, knocked, left but not
-/// forgotten), with a filter that leaves out all events; `None` if the homeserver cannot tell.
+/// forgotten), with a filter that leaves out what it can; `None` if the homeserver cannot tell.
+/// One timeline event per room stays: Synapse leaves out a room with nothing to return.
 pub(crate) async fn rooms_on_server(client: &Client) -> Option<HashSet<String>> {
     let filter = serde_json::json!({
-        "room": {"include_leave": true, "timeline": {"limit": 0}, "state": {"types": []},
+        "room": {"include_leave": true, "timeline": {"limit": 1},
                  "ephemeral": {"types": []}, "account_data": {"types": []}},
         "presence": {"types": []}, "account_data": {"types": []},
     });
