@@ -15,6 +15,7 @@ use super::errors::from_sdk;
 use super::events::{content_json, edit_json, timeline_event};
 use super::rooms::{Membership, describe};
 use crate::core::rules::direct_chat::{self, DirectCandidate, DirectRoute};
+use crate::core::rules::members::member_list_stale;
 use crate::core::rules::timeline::{self, MessageBody};
 use crate::core::{CoreError, CoreResult, Mxid, Session};
 
@@ -401,23 +402,16 @@ async fn refresh_members(room: &Room) {
     let Ok(response) = room.client().send(request).await else {
         return;
     };
-    let on_server: std::collections::BTreeSet<(String, String)> = response
+    let on_server: Vec<Value> = response
         .chunk
         .iter()
         .filter_map(|raw| serde_json::from_str::<Value>(raw.json().get()).ok())
-        .filter_map(|e| {
-            Some((
-                e["state_key"].as_str()?.to_string(),
-                e["content"]["membership"].as_str()?.to_string(),
-            ))
-        })
-        .filter(|(_, m)| m == "join" || m == "invite")
         .collect();
-    let local: std::collections::BTreeSet<(String, String)> = local
+    let local: Vec<(String, String)> = local
         .iter()
         .map(|m| (m.user_id().to_string(), m.membership().to_string()))
         .collect();
-    if on_server == local {
+    if !member_list_stale(&on_server, local.iter().map(|(u, m)| (u.as_str(), m.as_str()))) {
         return;
     }
     room.mark_members_missing();

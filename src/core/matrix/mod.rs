@@ -15,5 +15,6 @@ mod events;
 mod forgotten;
 mod orphans;
 mod peek;
+mod server_rooms;
 mod sync_runtime;
 mod wait;

@@ -5,7 +5,7 @@
 use std::collections::HashSet;
 
 use matrix_sdk::ruma::OwnedRoomId;
-use matrix_sdk::ruma::api::client::membership::{forget_room, joined_rooms, leave_room};
+use matrix_sdk::ruma::api::client::membership::{joined_rooms, leave_room};
 
 use matrix_sdk::RoomState;
 
@@ -51,10 +51,8 @@ pub(crate) async fn drop_orphans(session: &Session, before: &HashSet<OwnedRoomId
         .await;
         let forgotten = match local {
             Some(room) => room.forget().await.map_err(|e| e.to_string()),
-            None => client
-                .send(forget_room::v3::Request::new(room_id.clone()))
+            None => super::server_rooms::forget(client, room_id)
                 .await
-                .map(drop)
                 .map_err(|e| e.to_string()),
         };
         match (left, forgotten) {

@@ -3,9 +3,7 @@
 
 use matrix_sdk::room::Room;
 use matrix_sdk::ruma::api::client::directory::get_public_rooms::v3 as get_public_rooms;
-use matrix_sdk::ruma::api::client::membership::forget_room::v3 as forget_room;
 use matrix_sdk::ruma::api::client::room::{Visibility, create_room::v3 as create_room};
-use matrix_sdk::ruma::api::client::state::get_state_events::v3 as get_state_events;
 use matrix_sdk::ruma::events::room::history_visibility::HistoryVisibility as SdkHistory;
 use matrix_sdk::ruma::events::room::join_rules::JoinRule as SdkJoinRule;
 use matrix_sdk::ruma::events::room::member::MembershipState;
@@ -15,6 +13,7 @@ use matrix_sdk::{EncryptionState, RoomMemberships, RoomState};
 use serde_json::json;
 
 use super::errors::{from_http, from_sdk};
+use super::server_rooms;
 use super::wait::{SYNC_ECHO_TIMEOUT, until};
 use crate::core::rules::direct_chat;
 use crate::core::rules::room_policy::{
@@ -144,13 +143,7 @@ impl Rooms<'_> {
 
     /// A world-readable room described from the state the homeserver serves non-members.
     async fn peek(&self, room_id: &RoomId) -> Option<RoomInfo> {
-        let request = get_state_events::Request::new(room_id.to_owned());
-        let response = self.session.client().send(request).await.ok()?;
-        let state: Vec<serde_json::Value> = response
-            .room_state
-            .iter()
-            .filter_map(|raw| serde_json::from_str(raw.json().get()).ok())
-            .collect();
+        let state = server_rooms::state_json(self.session.client(), room_id).await.ok()?;
         Some(super::peek::describe_from_state(room_id.as_str(), &state))
     }
 
@@ -205,12 +198,11 @@ impl Rooms<'_> {
     /// Every state event of the room, as the homeserver has it now.
     pub async fn state_events(&self, room_id: &str) -> CoreResult<Vec<StateEvent>> {
         let room = self.room(room_id).await?;
-        let request = get_state_events::Request::new(room.room_id().to_owned());
-        let response = self.session.client().send(request).await.map_err(from_http)?;
-        Ok(response
-            .room_state
-            .iter()
-            .filter_map(|raw| serde_json::from_str::<serde_json::Value>(raw.json().get()).ok())
+        let state = server_rooms::state_json(self.session.client(), room.room_id())
+            .await
+            .map_err(from_http)?;
+        Ok(state
+            .into_iter()
             .map(|e| StateEvent {
                 event_type: e["type"].as_str().unwrap_or_default().to_string(),
                 state_key: e["state_key"].as_str().unwrap_or_default().to_string(),
@@ -361,8 +353,9 @@ impl Rooms<'_> {
     /// declined, yet forgetting it must still succeed (the suite rejects an invite with leave,
     /// then forget). The homeserver decides: it refuses only while the account is a member.
     async fn forget_unknown(&self, id: &RoomId) -> CoreResult<()> {
-        let request = forget_room::Request::new(id.to_owned());
-        self.session.client().send(request).await.map_err(from_http)?;
+        server_rooms::forget(self.session.client(), id)
+            .await
+            .map_err(from_http)?;
         self.session.remember_forgotten(id.as_str(), RoomState::Left);
         Ok(())
     }
