@@ -20,6 +20,7 @@ test: fachdienst-up
 	cargo fmt --all --check
 	cargo test -p contract
 	cargo test -p tim-bench
+	bash scripts/ensure-chromium.sh
 	cargo test --features testdriver
 	$(MAKE) soak-short
 	bash scripts/check-production.sh

@@ -6,6 +6,7 @@
 compile_error!("feature `testdriver` must never be enabled together with `production` (ML-124878)");
 
 pub mod core;
+pub mod logging;
 
 #[cfg(feature = "testdriver")]
 pub mod testdriver;

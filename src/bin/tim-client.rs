@@ -49,9 +49,7 @@ fn parse_args() -> Result<Args, String> {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(std::env::var("RUST_LOG").unwrap_or_else(|_| "warn".into()))
-        .init();
+    tim_client::logging::init("warn");
     let args = match parse_args() {
         Ok(a) => a,
         Err(e) => {

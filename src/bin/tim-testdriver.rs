@@ -1,6 +1,7 @@
 //! gematik test driver: serves the `TiMessengerTestTreiber` contract over the client core.
 //!
 //! `tim-testdriver [CONFIG]` (default `config/driver.toml`, or `$TIM_DRIVER_CONFIG`).
+//! Logs: `RUST_LOG` filter, `TIM_LOG_FORMAT=json` for JSON lines (see `tim_client::logging`).
 
 use std::process::ExitCode;
 
@@ -8,12 +9,7 @@ use tim_client::testdriver::{Driver, DriverConfig};
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            std::env::var("RUST_LOG")
-                .unwrap_or_else(|_| "info,matrix_sdk=warn,matrix_sdk_crypto=warn,matrix_sdk_base=warn".into()),
-        )
-        .init();
+    tim_client::logging::init("info,matrix_sdk=warn,matrix_sdk_crypto=warn,matrix_sdk_base=warn");
     let path = std::env::args()
         .nth(1)
         .or_else(|| std::env::var("TIM_DRIVER_CONFIG").ok())

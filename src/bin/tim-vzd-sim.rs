@@ -19,9 +19,7 @@ fn arg(name: &str, default: &str) -> String {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(std::env::var("RUST_LOG").unwrap_or_else(|_| "info".into()))
-        .init();
+    tim_client::logging::init("info");
     let (bind, state, config) = (
         arg("--bind", "127.0.0.1:8490"),
         arg("--state", ".state/vzd"),

@@ -86,14 +86,16 @@ impl IntoResponse for DriverError {
             error_message: self.message.clone(),
         };
         let mut response = (self.status, Json(body)).into_response();
-        response.extensions_mut().insert(LoggedError(self.status, self.message));
+        response
+            .extensions_mut()
+            .insert(LoggedError(self.status, self.code, self.message));
         response
     }
 }
 
 /// Carried in the response so the logging middleware reports the error inside its span.
 #[derive(Clone, Debug)]
-pub struct LoggedError(pub StatusCode, pub String);
+pub struct LoggedError(pub StatusCode, pub &'static str, pub String);
 
 #[cfg(test)]
 mod tests {

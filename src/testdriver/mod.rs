@@ -16,6 +16,7 @@ pub mod openapi;
 pub mod pool;
 pub mod routes;
 pub mod serve;
+pub mod status;
 pub mod tls;
 
 mod account;

@@ -40,6 +40,8 @@ pub struct Device {
 pub struct ActiveLogin {
     pub session: Session,
     pub password: String,
+    /// Shown on the status page.
+    pub since: chrono::DateTime<Utc>,
 }
 
 impl Api {
@@ -132,6 +134,7 @@ impl Api {
         *slot = Some(ActiveLogin {
             session: session.clone(),
             password,
+            since: Utc::now(),
         });
         Ok(session)
     }

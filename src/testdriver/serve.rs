@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
-use axum::extract::Request;
+use axum::extract::{Request, State};
 use axum::http::Uri;
 use axum::middleware::{self, Next};
 use axum::response::Response;
@@ -18,12 +18,16 @@ use super::config::DriverConfig;
 use super::error::LoggedError;
 use super::extract::ClientCn;
 use super::pool::Api;
+use super::status::recent::{self, RecentRequests, RequestRecord};
+use super::status::{self, StatusState};
 use super::{openapi, routes, tls};
 
 /// The driver, configured and ready to serve.
 pub struct Driver {
     pub config: DriverConfig,
     pub apis: Vec<Arc<Api>>,
+    /// The status page's request log.
+    pub recent: Arc<RecentRequests>,
 }
 
 impl Driver {
@@ -37,7 +41,11 @@ impl Driver {
             .iter()
             .map(|a| Arc::new(Api::new(a.clone(), &config.server.state_dir, passphrase.clone())))
             .collect();
-        Ok(Self { config, apis })
+        Ok(Self {
+            config,
+            apis,
+            recent: Arc::new(RecentRequests::new(recent::DEFAULT_CAPACITY)),
+        })
     }
 
     /// The whole HTTP application, without a listener.
@@ -46,9 +54,18 @@ impl Driver {
         for api in &self.apis {
             router = router.nest(&format!("/{}", api.config.prefix), routes::api_router(api.clone()));
         }
+        let status = StatusState {
+            apis: Arc::new(self.apis.clone()),
+            recent: self.recent.clone(),
+        };
+        let recorder = Recorder {
+            recent: self.recent.clone(),
+            prefixes: Arc::new(self.apis.iter().map(|a| a.config.prefix.clone()).collect()),
+        };
         router
             .merge(openapi::docs(&self.apis))
-            .layer(middleware::from_fn(trace_request))
+            .merge(status::router(status))
+            .layer(middleware::from_fn_with_state(recorder, trace_request))
     }
 
     /// Serves on the configured address until SIGINT/SIGTERM.
@@ -141,8 +158,17 @@ fn normalize_path<B>(mut req: axum::http::Request<B>) -> axum::http::Request<B> 
     req
 }
 
-/// One span per request carrying the suite's `Transaction-Id`; also resolves the mTLS CN.
-async fn trace_request(mut req: Request, next: Next) -> Response {
+/// Where finished API requests are recorded for the status page: only requests to an API
+/// prefix, not the page's own reloads.
+#[derive(Clone)]
+struct Recorder {
+    recent: Arc<RecentRequests>,
+    prefixes: Arc<std::collections::HashSet<String>>,
+}
+
+/// One span per request carrying the suite's `Transaction-Id`; also resolves the mTLS CN
+/// and records the request for the status page.
+async fn trace_request(State(recorder): State<Recorder>, mut req: Request, next: Next) -> Response {
     let transaction_id = req
         .headers()
         .get("Transaction-Id")
@@ -154,20 +180,35 @@ async fn trace_request(mut req: Request, next: Next) -> Response {
         .get::<Arc<axum_server::tls::TlsInfo>>()
         .and_then(|info| info.peer_certificates.first().and_then(|der| tls::common_name(der)));
     req.extensions_mut().insert(ClientCn(cn));
-    let span = tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), transaction_id = %transaction_id);
+    let (method, path) = (req.method().to_string(), req.uri().path().to_string());
+    let span = tracing::info_span!("request", %method, %path, transaction_id = %transaction_id);
     async move {
         let started = std::time::Instant::now();
+        let at = chrono::Utc::now();
         let response = next.run(req).await;
-        match response.extensions().get::<LoggedError>() {
-            Some(LoggedError(status, message)) if status.is_server_error() => {
+        let ms = started.elapsed().as_millis() as u64;
+        let logged = response.extensions().get::<LoggedError>();
+        match logged {
+            Some(LoggedError(status, _, message)) if status.is_server_error() => {
                 tracing::error!(status = status.as_u16(), %message, "request failed")
             }
-            Some(LoggedError(status, message)) => tracing::info!(status = status.as_u16(), %message, "request refused"),
-            None => tracing::info!(
-                status = response.status().as_u16(),
-                ms = started.elapsed().as_millis() as u64,
-                "done"
-            ),
+            Some(LoggedError(status, _, message)) => {
+                tracing::info!(status = status.as_u16(), %message, "request refused")
+            }
+            None => tracing::info!(status = response.status().as_u16(), ms, "done"),
+        }
+        let api = path.split('/').find(|s| !s.is_empty()).unwrap_or_default();
+        if recorder.prefixes.contains(api) {
+            recorder.recent.push(RequestRecord {
+                time: status::snapshot::timestamp(at),
+                api: api.to_string(),
+                transaction_id,
+                method,
+                path: path.clone(),
+                status: response.status().as_u16(),
+                duration_ms: ms,
+                error_code: logged.map(|l| l.1.to_string()),
+            });
         }
         response
     }

@@ -7,4 +7,5 @@ pub mod media;
 pub mod messages;
 pub mod permissions;
 pub mod rooms;
+pub mod status;
 pub mod world;

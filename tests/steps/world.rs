@@ -27,6 +27,8 @@ pub struct TimWorld {
     pub keys: HashMap<String, String>,
     /// Unique suffix of this scenario's room names.
     pub run_id: String,
+    /// The Transaction-Id a step sent its request under.
+    pub transaction_id: String,
 }
 
 pub const CLAIMER: &str = "bdd-claimer";
