@@ -6,7 +6,7 @@ CONFIG ?= config/driver.toml
 PROFILE ?= release
 CARGO_PROFILE = $(if $(filter debug,$(PROFILE)),dev,$(PROFILE))
 
-.PHONY: run test bench soak soak-short fachdienst-up fachdienst-down provision driver unit bdd check-prod lint fmt
+.PHONY: rehearsal-certs run test bench soak soak-short fachdienst-up fachdienst-down provision driver unit bdd check-prod lint fmt
 
 ## Local TI-M Fachdienst (4 federating Synapse + invite checker), the local VZD-FHIR-Directory
 ## (http://127.0.0.1:8490) and the test driver at https://127.0.0.1:8443/<api> (see README).
@@ -18,6 +18,7 @@ run: fachdienst-up
 test: fachdienst-up
 	python3 scripts/provision-accounts.py config/driver-bdd.toml
 	cargo fmt --all --check
+	python3 scripts/tiger_config.py --check
 	cargo test -p contract
 	cargo test -p tim-bench
 	bash scripts/ensure-chromium.sh
@@ -45,6 +46,10 @@ soak-short:
 	cargo build --features testdriver --bin tim-testdriver
 	cargo build -p tim-bench
 	$(CARGO_TARGET_DIR)/debug/tim-bench --driver $(CARGO_TARGET_DIR)/debug/tim-testdriver soak --cycles 50
+
+## Certificates and an mTLS driver config for a local rehearsal of gematik's suite (README).
+rehearsal-certs:
+	python3 scripts/rehearsal_certs.py
 
 fachdienst-up:
 	bash scripts/fachdienst-up.sh 4

@@ -10,6 +10,7 @@
 
 pub mod claims;
 pub mod config;
+pub mod crl;
 pub mod error;
 pub mod extract;
 pub mod openapi;

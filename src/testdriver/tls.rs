@@ -5,11 +5,12 @@ use std::path::Path;
 use std::sync::Arc;
 
 use rustls::pki_types::pem::PemObject;
-use rustls::pki_types::{CertificateDer, CertificateRevocationListDer, PrivateKeyDer};
+use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use rustls::server::WebPkiClientVerifier;
 use rustls::{RootCertStore, ServerConfig as RustlsServerConfig};
 
 use super::config::ServerConfig;
+use super::crl;
 
 /// Builds the rustls server configuration from the driver configuration.
 pub fn server_config(cfg: &ServerConfig) -> Result<RustlsServerConfig, String> {
@@ -31,26 +32,21 @@ pub fn server_config(cfg: &ServerConfig) -> Result<RustlsServerConfig, String> {
                     .add(cert.map_err(|e| e.to_string())?)
                     .map_err(|e| format!("{}: {e}", ca.display()))?;
             }
-            let crls = cfg.crls.iter().map(|p| load_crl(p)).collect::<Result<Vec<_>, _>>()?;
-            let mut verifier = WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider).with_crls(crls);
+            let crls = crl::load(&cfg.crls)?;
+            // A CA without a CRL of its own stays usable next to one that has a CRL.
+            let mut verifier = WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider)
+                .with_crls(crls.webpki)
+                .allow_unknown_revocation_status();
             if !cfg.client_cert_required {
                 verifier = verifier.allow_unauthenticated();
             }
-            builder.with_client_cert_verifier(verifier.build().map_err(|e| e.to_string())?)
+            let inner = verifier.build().map_err(|e| e.to_string())?;
+            builder.with_client_cert_verifier(Arc::new(crl::WithV1Crls { inner, v1: crls.v1 }))
         }
     };
     let mut config = builder.with_single_cert(certs, key).map_err(|e| e.to_string())?;
     config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
     Ok(config)
-}
-
-fn load_crl(path: &Path) -> Result<CertificateRevocationListDer<'static>, String> {
-    let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    if bytes.starts_with(b"-----BEGIN") {
-        CertificateRevocationListDer::from_pem_slice(&bytes).map_err(|e| format!("{}: {e}", path.display()))
-    } else {
-        Ok(CertificateRevocationListDer::from(bytes))
-    }
 }
 
 /// Writes a self-signed localhost certificate if neither file exists (never overwrites).

@@ -8,4 +8,5 @@ pub mod messages;
 pub mod permissions;
 pub mod rooms;
 pub mod status;
+pub mod tiger;
 pub mod world;

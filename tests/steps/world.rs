@@ -29,6 +29,8 @@ pub struct TimWorld {
     pub run_id: String,
     /// The Transaction-Id a step sent its request under.
     pub transaction_id: String,
+    /// gematik's combine items as the combination plugin derives them.
+    pub combine: Vec<super::tiger::Item>,
 }
 
 pub const CLAIMER: &str = "bdd-claimer";
