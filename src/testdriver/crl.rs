@@ -64,7 +64,8 @@ pub fn load(paths: &[PathBuf]) -> Result<Crls, String> {
 fn read_der(path: &Path) -> Result<Vec<u8>, String> {
     let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
     if bytes.starts_with(b"-----BEGIN") {
-        let crl = CertificateRevocationListDer::from_pem_slice(&bytes).map_err(|e| format!("{}: {e}", path.display()))?;
+        let crl =
+            CertificateRevocationListDer::from_pem_slice(&bytes).map_err(|e| format!("{}: {e}", path.display()))?;
         Ok(crl.as_ref().to_vec())
     } else {
         Ok(bytes)

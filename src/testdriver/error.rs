@@ -93,6 +93,31 @@ impl IntoResponse for DriverError {
     }
 }
 
+/// Any path no API serves: the contract's `Error`, not an empty 404.
+pub async fn unknown_route(uri: axum::http::Uri) -> DriverError {
+    DriverError::not_found(format!("no operation at {}", uri.path()))
+}
+
+/// A known path with a method it does not serve.
+pub async fn method_not_allowed(method: axum::http::Method, uri: axum::http::Uri) -> DriverError {
+    DriverError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "METHOD_NOT_ALLOWED",
+        format!("{method} is not an operation of {}", uri.path()),
+    )
+}
+
+/// A body the server would not read: too large (413) or unreadable (400).
+pub fn body_rejected(e: axum::extract::rejection::BytesRejection) -> DriverError {
+    let status = e.status();
+    let code = if status == StatusCode::PAYLOAD_TOO_LARGE {
+        "PAYLOAD_TOO_LARGE"
+    } else {
+        "BAD_REQUEST"
+    };
+    DriverError::new(status, code, e.body_text())
+}
+
 /// Carried in the response so the logging middleware reports the error inside its span.
 #[derive(Clone, Debug)]
 pub struct LoggedError(pub StatusCode, pub &'static str, pub String);

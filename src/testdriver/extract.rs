@@ -23,13 +23,26 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for OptionalJson<T> {
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         let bytes = Bytes::from_request(req, state)
             .await
-            .map_err(|e| DriverError::bad_request(e.to_string()))?;
+            .map_err(super::error::body_rejected)?;
         if bytes.iter().all(u8::is_ascii_whitespace) {
             return Ok(Self(None));
         }
         serde_json::from_slice(&bytes)
             .map(|v| Self(Some(v)))
             .map_err(|e| DriverError::bad_request(format!("malformed JSON: {e}")))
+    }
+}
+
+/// The raw request body (media uploads); too large answers 413 with the contract's `Error`.
+pub struct RawBody(pub Bytes);
+
+impl<S: Send + Sync> FromRequest<S> for RawBody {
+    type Rejection = DriverError;
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        Bytes::from_request(req, state)
+            .await
+            .map(Self)
+            .map_err(super::error::body_rejected)
     }
 }
 

@@ -2,14 +2,13 @@
 //! the original (decrypted) bytes.
 
 use axum::Json;
-use axum::body::Bytes;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::IntoResponse;
 use serde_json::json;
 
 use super::convert::dto;
 use super::error::DriverResult;
-use super::extract::{ClaimedDevice, Params};
+use super::extract::{ClaimedDevice, Params, RawBody};
 
 /// Largest accepted upload (the suite needs at least 25 MB).
 pub const MAX_UPLOAD_BYTES: usize = 100 * 1024 * 1024;
@@ -24,7 +23,7 @@ pub const MAX_UPLOAD_BYTES: usize = 100 * 1024 * 1024;
 pub async fn post_media_file(
     ClaimedDevice { api, device }: ClaimedDevice,
     headers: HeaderMap,
-    bytes: Bytes,
+    RawBody(bytes): RawBody,
 ) -> DriverResult<(StatusCode, Json<contract_types::MediaFileId>)> {
     let session = api.session(&device).await?;
     let content_type = headers

@@ -37,4 +37,6 @@ mod room;
 mod search;
 
 pub use config::DriverConfig;
+/// The largest request body any operation reads (media uploads are the largest).
+pub use media::MAX_UPLOAD_BYTES as MAX_BODY_BYTES;
 pub use serve::Driver;

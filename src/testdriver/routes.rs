@@ -99,6 +99,7 @@ pub fn documented() -> OpenApiRouter<Arc<Api>> {
 pub fn api_router(api: Arc<Api>) -> Router {
     let (router, _) = documented().split_for_parts();
     router
+        .method_not_allowed_fallback(super::error::method_not_allowed)
         .layer(axum::extract::DefaultBodyLimit::max(media::MAX_UPLOAD_BYTES))
         .with_state(api)
 }

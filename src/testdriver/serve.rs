@@ -65,6 +65,8 @@ impl Driver {
         router
             .merge(openapi::docs(&self.apis))
             .merge(status::router(status))
+            .method_not_allowed_fallback(super::error::method_not_allowed)
+            .fallback(super::error::unknown_route)
             .layer(middleware::from_fn_with_state(recorder, trace_request))
     }
 
