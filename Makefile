@@ -6,7 +6,7 @@ CONFIG ?= config/driver.toml
 PROFILE ?= release
 CARGO_PROFILE = $(if $(filter debug,$(PROFILE)),dev,$(PROFILE))
 
-.PHONY: rehearsal-certs run test bench soak soak-short fachdienst-up fachdienst-down provision driver unit bdd check-prod lint fmt
+.PHONY: rehearsal-certs docker-test run test bench soak soak-short fachdienst-up fachdienst-down provision driver unit bdd check-prod lint fmt
 
 ## Local TI-M Fachdienst (4 federating Synapse + invite checker), the local VZD-FHIR-Directory
 ## (http://127.0.0.1:8490) and the test driver at https://127.0.0.1:8443/<api> (see README).
@@ -25,6 +25,8 @@ test: fachdienst-up
 	cargo test --features testdriver
 	$(MAKE) soak-short
 	bash scripts/check-production.sh
+	bash scripts/compose-check.sh
+	bash scripts/docker-test.sh
 	@echo "make test: all green"
 
 ## The driver as its own process, beside a raw Matrix client on the same homeservers:
@@ -50,6 +52,11 @@ soak-short:
 ## Certificates and an mTLS driver config for a local rehearsal of gematik's suite (README).
 rehearsal-certs:
 	python3 scripts/rehearsal_certs.py
+
+## The docker-compose.yml stack: build the images here, start, health checks, smoke test and
+## the foundation feature against it, down -v (README, "Docker").
+docker-test:
+	bash scripts/docker-test.sh
 
 fachdienst-up:
 	bash scripts/fachdienst-up.sh 4

@@ -1,3 +1,4 @@
+@foundation
 Feature: Foundation - claim, log in, rooms, encrypted messages, direct chats
   Drives the running test driver through the contract client against the two local
   homeservers (hs1 = 127.0.0.11, hs2 = 127.0.0.12: server names without ports), like gematik's suite does.

@@ -13,6 +13,7 @@
 #   SYNAPSE_VENV=$ROOT/.fachdienst/venv    venv location
 #   SYNAPSE_STATE=$ROOT/.fachdienst/state  configs, sqlite DBs, media, logs, PID files
 #   SYNAPSE_RESET=1                     wipe $SYNAPSE_STATE (after stopping) before start
+#   FACHDIENST_INSTALL_ONLY=1           install the venv, start nothing (docker/fachdienst.Dockerfile)
 #   HS1_NAME=127.0.0.11 HS2_NAME=127.0.0.12   server_name: an IPv4 literal of its own per homeserver,
 #   HS3_NAME=127.0.0.13                       without a port (gematik's suite splits MXIDs at ':'
 #   HS4_NAME=127.0.0.14 HS4_CLIENT_PORT=8038  and needs exactly two parts). Federation and
@@ -127,6 +128,9 @@ if (( COUNT >= 4 )) && [[ ! -f "$CHECKER_11_DIR/synapse_invite_checker/__init__.
   log "installing synapse-invite-checker==$CHECKER_11_VERSION into $CHECKER_11_DIR (for hs4)"
   # Its dependencies are already in the venv (the newer checker and Synapse need them too).
   "$VENV/bin/pip" install -q --no-deps --target "$CHECKER_11_DIR" "synapse-invite-checker==$CHECKER_11_VERSION"
+fi
+if [[ "${FACHDIENST_INSTALL_ONLY:-0}" == 1 ]]; then
+  log "installed (FACHDIENST_INSTALL_ONLY=1: nothing started)"; exit 0
 fi
 command -v curl >/dev/null || die "curl missing (apt-get install curl)"
 command -v openssl >/dev/null || die "openssl missing (apt-get install openssl)"

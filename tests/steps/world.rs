@@ -162,7 +162,16 @@ where
 }
 
 /// Starts the driver of `config/driver-bdd.toml` on a random port; returns its base URL.
+/// `TIM_BDD_BASE=https://host:port` drives an already running driver instead (e.g. the
+/// docker-compose stack of `make docker-test`); directory steps then use its directory.
 pub async fn start_driver() -> String {
+    if let Ok(base) = std::env::var("TIM_BDD_BASE") {
+        let directory = std::env::var("TIM_BDD_DIRECTORY").unwrap_or_else(|_| "http://127.0.0.1:8490/".into());
+        DIRECTORY
+            .set(url::Url::parse(&directory).expect("TIM_BDD_DIRECTORY"))
+            .ok();
+        return base.trim_end_matches('/').to_string();
+    }
     // Run-time, not env!(): the test binary may be reused from a checkout at another path.
     let root = std::path::PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("run by cargo"));
     let mut config =
