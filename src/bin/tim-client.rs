@@ -2,62 +2,82 @@
 //!
 //! ```text
 //! TIM_PASSWORD=... TIM_STORE_PASSPHRASE=... tim-client --homeserver http://127.0.0.1:8008 \
-//!     --user @alice:localhost:8448 [--store DIR] [--epa] <command>
-//! commands: rooms | create <name> | invite <room> <mxid> | join <room> | send <room> <text>
-//!           | read <room> | dm <mxid> <text>
+//!     --user @alice:127.0.0.11 [--store DIR] [--epa] <command>     (tim-client --help)
 //! ```
 //! Secrets come from the environment, never from arguments (they would show in `ps`).
 
 use std::process::ExitCode;
 
+use clap::{Parser, Subcommand};
 use tim_client::core::{LoginRequest, Mxid, NewMessage, NewRoom, Product, Session, StoreLocation};
+
+/// Headless TI-M client over the product interface. Secrets come from the environment only
+/// (TIM_PASSWORD, TIM_STORE_PASSPHRASE): arguments would show in `ps`.
+#[derive(Parser)]
+#[command(version)]
+struct Cli {
+    /// Client-server API base URL, e.g. http://127.0.0.1:8008
+    #[arg(long)]
+    homeserver: url::Url,
+    /// The account's MXID, e.g. @alice:127.0.0.11
+    #[arg(long)]
+    user: String,
+    /// Store directory (default .tim-client/<mxid>)
+    #[arg(long)]
+    store: Option<std::path::PathBuf>,
+    /// Act as a TI-M ePA client (insured person) instead of a Pro client
+    #[arg(long)]
+    epa: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// List rooms: id, own membership, name
+    Rooms,
+    /// Create a room with the TI-M defaults; prints its id
+    Create { name: String },
+    /// Invite a user into a room
+    Invite { room: String, mxid: String },
+    /// Join a room
+    Join { room: String },
+    /// Send a text message; prints its id
+    Send { room: String, text: String },
+    /// List a room's messages: id, author, body
+    Read { room: String },
+    /// Send a direct message (creates the chat if needed); prints the room id
+    Dm { mxid: String, text: String },
+}
 
 struct Args {
     homeserver: url::Url,
     user: Mxid,
     store: std::path::PathBuf,
     product: Product,
-    command: Vec<String>,
-}
-
-fn parse_args() -> Result<Args, String> {
-    let mut it = std::env::args().skip(1);
-    let (mut homeserver, mut user, mut store, mut product, mut command) = (None, None, None, Product::Pro, Vec::new());
-    while let Some(arg) = it.next() {
-        match arg.as_str() {
-            "--homeserver" => homeserver = it.next(),
-            "--user" => user = it.next(),
-            "--store" => store = it.next(),
-            "--epa" => product = Product::Epa,
-            "-h" | "--help" => return Err(String::new()),
-            _ => command.push(arg),
-        }
-    }
-    let homeserver = homeserver.ok_or("--homeserver is required")?;
-    let user = Mxid::parse(&user.ok_or("--user is required")?).map_err(|e| e.to_string())?;
-    let store = store
-        .map(Into::into)
-        .unwrap_or_else(|| format!(".tim-client/{}", user.as_str().replace([':', '@'], "_")).into());
-    Ok(Args {
-        homeserver: homeserver.parse().map_err(|e| format!("--homeserver: {e}"))?,
-        user,
-        store,
-        product,
-        command,
-    })
+    command: Command,
 }
 
 #[tokio::main]
 async fn main() -> ExitCode {
     tim_client::logging::init("warn");
-    let args = match parse_args() {
-        Ok(a) => a,
+    let cli = Cli::parse();
+    let user = match Mxid::parse(&cli.user) {
+        Ok(u) => u,
         Err(e) => {
-            eprintln!(
-                "{e}\nusage: tim-client --homeserver URL --user MXID [--store DIR] [--epa] <rooms|create|invite|join|send|read|dm> ..."
-            );
+            eprintln!("--user: {e}");
             return ExitCode::from(2);
         }
+    };
+    let store = cli
+        .store
+        .unwrap_or_else(|| format!(".tim-client/{}", user.as_str().replace([':', '@'], "_")).into());
+    let args = Args {
+        homeserver: cli.homeserver,
+        user,
+        store,
+        product: if cli.epa { Product::Epa } else { Product::Pro },
+        command: cli.command,
     };
     match run(args).await {
         Ok(()) => ExitCode::SUCCESS,
@@ -83,50 +103,50 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         product: args.product,
     })
     .await?;
-    let cmd: Vec<&str> = args.command.iter().map(String::as_str).collect();
     let text = |m: &str| NewMessage {
         body: m.to_string(),
         msgtype: "m.text".into(),
         ..Default::default()
     };
-    match cmd.as_slice() {
-        ["rooms"] => {
+    match &args.command {
+        Command::Rooms => {
             for r in session.rooms().list().await? {
                 println!("{}\t{:?}\t{}", r.room_id, r.own_membership, r.name);
             }
         }
-        ["create", name] => println!(
+        Command::Create { name } => println!(
             "{}",
             session
                 .rooms()
                 .create(NewRoom {
-                    name: name.to_string(),
+                    name: name.clone(),
                     ..Default::default()
                 })
                 .await?
                 .room_id
         ),
-        ["invite", room, user] => {
-            session.rooms().invite(room, &[Mxid::parse(user)?]).await?;
+        Command::Invite { room, mxid } => {
+            session.rooms().invite(room, &[Mxid::parse(mxid)?]).await?;
         }
-        ["join", room] => {
+        Command::Join { room } => {
             session.rooms().join(room).await?;
         }
-        ["send", room, msg] => println!("{}", session.messages().send(room, text(msg)).await?.message_id),
-        ["read", room] => {
+        Command::Send { room, text: msg } => {
+            println!("{}", session.messages().send(room, text(msg)).await?.message_id)
+        }
+        Command::Read { room } => {
             for m in session.messages().list(room).await? {
                 println!("{}\t{}\t{}", m.message_id, m.author, m.content.body);
             }
         }
-        ["dm", user, msg] => println!(
+        Command::Dm { mxid, text: msg } => println!(
             "{}",
             session
                 .messages()
-                .send_direct(&Mxid::parse(user)?, text(msg))
+                .send_direct(&Mxid::parse(mxid)?, text(msg))
                 .await?
                 .room_id
         ),
-        _ => return Err("unknown command".into()),
     }
     session.logout().await;
     Ok(())

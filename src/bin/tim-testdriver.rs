@@ -7,14 +7,21 @@ use std::process::ExitCode;
 
 use tim_client::testdriver::{Driver, DriverConfig};
 
+/// gematik's TiMessengerTestTreiber over the TI-M client core. Logs: RUST_LOG sets the
+/// filter, TIM_LOG_FORMAT=json writes JSON lines.
+#[derive(clap::Parser)]
+#[command(version)]
+struct Cli {
+    /// Driver configuration (APIs, devices, TLS)
+    #[arg(env = "TIM_DRIVER_CONFIG", default_value = "config/driver.toml")]
+    config: std::path::PathBuf,
+}
+
 #[tokio::main]
 async fn main() -> ExitCode {
     tim_client::logging::init("info,matrix_sdk=warn,matrix_sdk_crypto=warn,matrix_sdk_base=warn");
-    let path = std::env::args()
-        .nth(1)
-        .or_else(|| std::env::var("TIM_DRIVER_CONFIG").ok())
-        .unwrap_or_else(|| "config/driver.toml".into());
-    let result = match DriverConfig::load(std::path::Path::new(&path)).and_then(Driver::build) {
+    let Cli { config } = clap::Parser::parse();
+    let result = match DriverConfig::load(&config).and_then(Driver::build) {
         Ok(driver) => driver.run().await,
         Err(e) => Err(e),
     };

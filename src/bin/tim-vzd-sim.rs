@@ -9,22 +9,26 @@ use std::process::ExitCode;
 use tim_client::testdriver::DriverConfig;
 use tim_client::vzd_sim::{SimConfig, seed_from_driver_config, serve, store::Store};
 
-fn arg(name: &str, default: &str) -> String {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1).cloned())
-        .unwrap_or_else(|| default.to_string())
+/// Local VZD-FHIR-Directory: gematik's directory paths and FHIR R4 JSON over plain HTTP,
+/// seeded from a driver config's org-admin and practitioner devices.
+#[derive(clap::Parser)]
+#[command(version)]
+struct Cli {
+    /// Address to listen on
+    #[arg(long, default_value = "127.0.0.1:8490")]
+    bind: String,
+    /// Directory for the SQLite store
+    #[arg(long, default_value = ".state/vzd")]
+    state: String,
+    /// Driver config whose owners are seeded
+    #[arg(long, default_value = "config/driver.toml")]
+    config: String,
 }
 
 #[tokio::main]
 async fn main() -> ExitCode {
     tim_client::logging::init("info");
-    let (bind, state, config) = (
-        arg("--bind", "127.0.0.1:8490"),
-        arg("--state", ".state/vzd"),
-        arg("--config", "config/driver.toml"),
-    );
+    let Cli { bind, state, config } = clap::Parser::parse();
     let run = async {
         std::fs::create_dir_all(&state).map_err(|e| e.to_string())?;
         let store = Store::open(&std::path::Path::new(&state).join("vzd.sqlite")).map_err(|e| e.to_string())?;
