@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 
 use super::convert::dto;
 use super::error::{DriverError, DriverResult};
-use super::extract::{AppJson, ClaimedDevice};
+use super::extract::{AppJson, ClaimedDevice, LoggedIn};
 use crate::core::{AuthorizationMode, PermissionEntries, PermissionList};
 
 /// # GET /devices/{deviceId}/authorizationMode
@@ -33,14 +33,10 @@ pub async fn get_authorization_mode(ClaimedDevice { api, device }: ClaimedDevice
     request_body(content = contract_types::AuthorizationMode, content_type = "application/json"),
     responses((status = 200, body = contract_types::AuthorizationMode), (status = 400, body = contract_types::Error),
               (status = 404, body = contract_types::Error)))]
-pub async fn set_authorization_mode(
-    ClaimedDevice { api, device }: ClaimedDevice,
-    body: Bytes,
-) -> DriverResult<Json<Value>> {
+pub async fn set_authorization_mode(LoggedIn { session, .. }: LoggedIn, body: Bytes) -> DriverResult<Json<Value>> {
     let text = String::from_utf8_lossy(&body);
     let mode = AuthorizationMode::parse(&text)
         .ok_or_else(|| DriverError::bad_request(format!("'{}' is not AllowAll or BlockAll", text.trim())))?;
-    let session = api.session(&device).await?;
     Ok(Json(json!(session.permissions().set_mode(mode).await?.as_str())))
 }
 

@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 
 use super::convert::dto;
 use super::error::{DriverError, DriverResult};
-use super::extract::{AppJson, ClaimedDevice, Params};
+use super::extract::{AppJson, LoggedIn, Params};
 use super::pool::Api;
 use crate::core::{ContactSetting, Contacts, Session};
 
@@ -32,10 +32,7 @@ fn to_contact(c: &ContactSetting) -> Value {
     params(("deviceId" = i64, Path, description = "ID of the device that will be used."),
            ("Transaction-Id" = Option<String>, Header, description = "Transaction id of the test case")),
     responses((status = 200, body = contract_types::Contacts)))]
-pub async fn get_contacts(
-    ClaimedDevice { api, device }: ClaimedDevice,
-) -> DriverResult<Json<contract_types::Contacts>> {
-    let session = api.session(&device).await?;
+pub async fn get_contacts(LoggedIn { api, session, .. }: LoggedIn) -> DriverResult<Json<contract_types::Contacts>> {
     let contacts = contacts_of(&api, &session)?.list().await?;
     Ok(Json(dto(
         json!({"contacts": contacts.iter().map(to_contact).collect::<Vec<_>>()}),
@@ -50,7 +47,7 @@ pub async fn get_contacts(
     responses((status = 200, body = contract_types::Contact), (status = 400, body = contract_types::Error),
               (status = 404, body = contract_types::Error)))]
 pub async fn create_contact_setting(
-    ClaimedDevice { api, device }: ClaimedDevice,
+    LoggedIn { api, session, .. }: LoggedIn,
     AppJson(body): AppJson<Value>,
 ) -> DriverResult<Json<contract_types::Contact>> {
     let mxid = body["mxid"]
@@ -66,7 +63,6 @@ pub async fn create_contact_setting(
                 .ok_or_else(|| DriverError::bad_request("inviteSettings.end must be epoch seconds"))?,
         ),
     };
-    let session = api.session(&device).await?;
     let stored = contacts_of(&api, &session)?.set(mxid, start, end).await?;
     Ok(Json(dto(to_contact(&stored))?))
 }
@@ -78,11 +74,7 @@ pub async fn create_contact_setting(
            ("mxid" = String, Path, description = "MXID of the contact")),
     responses((status = 204, description = "Deleted"), (status = 400, body = contract_types::Error),
               (status = 401, body = contract_types::Error), (status = 404, body = contract_types::Error)))]
-pub async fn delete_contact_setting(
-    ClaimedDevice { api, device }: ClaimedDevice,
-    p: Params,
-) -> DriverResult<StatusCode> {
-    let session = api.session(&device).await?;
+pub async fn delete_contact_setting(LoggedIn { api, session, .. }: LoggedIn, p: Params) -> DriverResult<StatusCode> {
     contacts_of(&api, &session)?.delete(p.get("mxid")?).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -106,6 +106,23 @@ impl FromRequestParts<Arc<Api>> for ClaimedDevice {
     }
 }
 
+/// The claimed device's logged-in account: what most operations act through. A device
+/// without a login answers the contract's `NOT_LOGGED_IN` error.
+pub struct LoggedIn {
+    pub api: Arc<Api>,
+    pub device: Arc<Device>,
+    pub session: crate::core::Session,
+}
+
+impl FromRequestParts<Arc<Api>> for LoggedIn {
+    type Rejection = DriverError;
+    async fn from_request_parts(parts: &mut Parts, api: &Arc<Api>) -> Result<Self, Self::Rejection> {
+        let ClaimedDevice { api, device } = ClaimedDevice::from_request_parts(parts, api).await?;
+        let session = api.session(&device).await?;
+        Ok(Self { api, device, session })
+    }
+}
+
 /// The `{deviceId}` of a call that does not need a lease (claim).
 pub struct DeviceId(pub i64);
 

@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 use serde_json::Value;
 
 use super::error::DriverResult;
-use super::extract::ClaimedDevice;
+use super::extract::{ClaimedDevice, LoggedIn};
 
 /// # POST /devices/{deviceId}/fhir/fhirAuthenticate
 ///
@@ -30,9 +30,8 @@ pub async fn authenticate_on_fhir_directory(ClaimedDevice { api, device }: Claim
               (status = 401, body = contract_types::Error), (status = 403, body = contract_types::Error),
               (status = 404, body = contract_types::Error), (status = 501, description = "No directory configured")))]
 pub async fn set_mxid_in_fhir_directory(
-    ClaimedDevice { api, device }: ClaimedDevice,
+    LoggedIn { api, device, session }: LoggedIn,
 ) -> DriverResult<(StatusCode, Json<Value>)> {
-    let session = api.session(&device).await?;
     let owner = api.owner(&device, false).await?;
     let endpoint = owner.register_mxid(session.user_id(), session.display_name()).await?;
     Ok((StatusCode::CREATED, Json(endpoint)))
@@ -70,9 +69,8 @@ pub async fn remove_mxid_in_fhir_directory(ClaimedDevice { api, device }: Claime
               (status = 401, body = contract_types::Error), (status = 403, body = contract_types::Error),
               (status = 404, body = contract_types::Error), (status = 501, description = "No directory configured")))]
 pub async fn set_endpoint_visibility(
-    ClaimedDevice { api, device }: ClaimedDevice,
+    LoggedIn { api, device, session }: LoggedIn,
 ) -> DriverResult<(StatusCode, Json<Value>)> {
-    let session = api.session(&device).await?;
     let endpoint = api
         .owner(&device, false)
         .await?

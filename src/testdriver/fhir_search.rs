@@ -7,7 +7,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::error::DriverResult;
-use super::extract::ClaimedDevice;
+use super::extract::LoggedIn;
 use crate::core::rules::fhir;
 
 fn empty() -> Value {
@@ -36,10 +36,9 @@ pub struct OrgQuery {
     responses((status = 200, body = contract_types::FhirSearchResult), (status = 401, body = contract_types::Error),
               (status = 403, body = contract_types::Error)))]
 pub async fn search_organization(
-    ClaimedDevice { api, device }: ClaimedDevice,
+    LoggedIn { api, session, .. }: LoggedIn,
     Query(q): Query<OrgQuery>,
 ) -> DriverResult<Json<Value>> {
-    let session = api.session(&device).await?;
     let directory = session.directory(api.directory()?);
     Ok(Json(match q.name.filter(|n| !n.trim().is_empty()) {
         Some(name) => or_empty(directory.find_healthcare_services(&name).await),
@@ -61,10 +60,9 @@ pub struct EndpointQuery {
     responses((status = 200, body = contract_types::FhirSearchResult), (status = 401, body = contract_types::Error),
               (status = 403, body = contract_types::Error)))]
 pub async fn search_hs_endpoint(
-    ClaimedDevice { api, device }: ClaimedDevice,
+    LoggedIn { api, session, .. }: LoggedIn,
     Query(q): Query<EndpointQuery>,
 ) -> DriverResult<Json<Value>> {
-    let session = api.session(&device).await?;
     let directory = session.directory(api.directory()?);
     Ok(Json(match q.mx_id.as_deref().map(fhir::mxid_of_uri) {
         Some(Ok(mxid)) => or_empty(directory.find_healthcare_service_endpoints(&mxid).await),
@@ -86,10 +84,9 @@ pub struct PractitionerQuery {
            ("mxid" = Option<String>, Query, description = "MXID of the Practitioner in uri scheme.")),
     responses((status = 200, body = contract_types::FhirSearchResult), (status = 401, body = contract_types::Error)))]
 pub async fn search_practitioner(
-    ClaimedDevice { api, device }: ClaimedDevice,
+    LoggedIn { api, session, .. }: LoggedIn,
     Query(q): Query<PractitionerQuery>,
 ) -> DriverResult<Json<Value>> {
-    let session = api.session(&device).await?;
     let directory = session.directory(api.directory()?);
     Ok(Json(
         match (

@@ -8,7 +8,7 @@ use serde_json::json;
 
 use super::convert::dto;
 use super::error::DriverResult;
-use super::extract::{ClaimedDevice, Params, RawBody};
+use super::extract::{LoggedIn, Params, RawBody};
 
 /// Largest accepted upload (the suite needs at least 25 MB).
 pub const MAX_UPLOAD_BYTES: usize = 100 * 1024 * 1024;
@@ -21,11 +21,10 @@ pub const MAX_UPLOAD_BYTES: usize = 100 * 1024 * 1024;
     request_body(content = Vec<u8>, content_type = "*/*"),
     responses((status = 201, body = contract_types::MediaFileId)))]
 pub async fn post_media_file(
-    ClaimedDevice { api, device }: ClaimedDevice,
+    LoggedIn { session, .. }: LoggedIn,
     headers: HeaderMap,
     RawBody(bytes): RawBody,
 ) -> DriverResult<(StatusCode, Json<contract_types::MediaFileId>)> {
-    let session = api.session(&device).await?;
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -34,8 +33,7 @@ pub async fn post_media_file(
     Ok((StatusCode::CREATED, Json(dto(json!({"fileId": file_id}))?)))
 }
 
-async fn download(ClaimedDevice { api, device }: ClaimedDevice, p: Params) -> DriverResult<impl IntoResponse> {
-    let session = api.session(&device).await?;
+async fn download(LoggedIn { session, .. }: LoggedIn, p: Params) -> DriverResult<impl IntoResponse> {
     let file = session.media().download(p.get("fileId")?).await?;
     Ok(([(header::CONTENT_TYPE, file.content_type)], file.bytes))
 }
@@ -47,7 +45,7 @@ async fn download(ClaimedDevice { api, device }: ClaimedDevice, p: Params) -> Dr
            ("fileId" = String, Path, description = "ID of the file")),
     responses((status = 200, description = "Retrieved the media file", content_type = "application/octet-stream", body = Vec<u8>),
               (status = 404, body = contract_types::Error)))]
-pub async fn get_authenticated_media_file(dev: ClaimedDevice, p: Params) -> DriverResult<impl IntoResponse> {
+pub async fn get_authenticated_media_file(dev: LoggedIn, p: Params) -> DriverResult<impl IntoResponse> {
     download(dev, p).await
 }
 
@@ -60,6 +58,6 @@ pub async fn get_authenticated_media_file(dev: ClaimedDevice, p: Params) -> Driv
            ("fileId" = String, Path, description = "ID of the file")),
     responses((status = 200, description = "Retrieved the media file", content_type = "application/octet-stream", body = Vec<u8>),
               (status = 404, body = contract_types::Error)))]
-pub async fn get_media_file(dev: ClaimedDevice, p: Params) -> DriverResult<impl IntoResponse> {
+pub async fn get_media_file(dev: LoggedIn, p: Params) -> DriverResult<impl IntoResponse> {
     download(dev, p).await
 }

@@ -5,7 +5,7 @@ use axum::http::StatusCode;
 
 use super::convert;
 use super::error::{DriverError, DriverResult};
-use super::extract::{AppJson, ClaimedDevice, Params};
+use super::extract::{AppJson, LoggedIn, Params};
 use crate::core::Mxid;
 
 /// # GET /devices/{deviceId}/rooms/{roomId}/messages
@@ -16,10 +16,9 @@ use crate::core::Mxid;
     responses((status = 200, body = Vec<contract_types::Message>), (status = 403, body = contract_types::Error),
               (status = 404, body = contract_types::Error)))]
 pub async fn get_messages(
-    ClaimedDevice { api, device }: ClaimedDevice,
+    LoggedIn { session, .. }: LoggedIn,
     p: Params,
 ) -> DriverResult<Json<Vec<contract_types::Message>>> {
-    let session = api.session(&device).await?;
     let messages = session.messages().list(p.get("roomId")?).await?;
     Ok(Json(
         messages.iter().map(convert::message).collect::<DriverResult<_>>()?,
@@ -35,11 +34,10 @@ pub async fn get_messages(
     responses((status = 200, body = contract_types::Message), (status = 400, body = contract_types::Error),
               (status = 403, body = contract_types::Error), (status = 404, body = contract_types::Error)))]
 pub async fn send_message(
-    ClaimedDevice { api, device }: ClaimedDevice,
+    LoggedIn { session, .. }: LoggedIn,
     p: Params,
     AppJson(msg): AppJson<contract_types::MessageContent>,
 ) -> DriverResult<Json<contract_types::Message>> {
-    let session = api.session(&device).await?;
     let sent = session.messages().send(p.get("roomId")?, msg.into()).await?;
     Ok(Json(convert::message(&sent)?))
 }
@@ -52,11 +50,7 @@ pub async fn send_message(
            ("messageId" = String, Path, description = "ID of the message")),
     responses((status = 200, body = contract_types::Message), (status = 403, body = contract_types::Error),
               (status = 404, body = contract_types::Error)))]
-pub async fn get_message(
-    ClaimedDevice { api, device }: ClaimedDevice,
-    p: Params,
-) -> DriverResult<Json<contract_types::Message>> {
-    let session = api.session(&device).await?;
+pub async fn get_message(LoggedIn { session, .. }: LoggedIn, p: Params) -> DriverResult<Json<contract_types::Message>> {
     let message = session.messages().get(p.get("roomId")?, p.get("messageId")?).await?;
     Ok(Json(convert::message(&message)?))
 }
@@ -73,11 +67,10 @@ pub async fn get_message(
     responses((status = 200, body = contract_types::Message), (status = 400, body = contract_types::Error),
               (status = 403, body = contract_types::Error), (status = 404, body = contract_types::Error)))]
 pub async fn edit_message(
-    ClaimedDevice { api, device }: ClaimedDevice,
+    LoggedIn { session, .. }: LoggedIn,
     p: Params,
     AppJson(msg): AppJson<contract_types::MessageContent>,
 ) -> DriverResult<Json<contract_types::Message>> {
-    let session = api.session(&device).await?;
     let edited = session
         .messages()
         .edit(p.get("roomId")?, p.get("messageId")?, msg.into())
@@ -93,8 +86,7 @@ pub async fn edit_message(
            ("messageId" = String, Path, description = "ID of the message")),
     responses((status = 204, description = "Deleted"), (status = 400, body = contract_types::Error),
               (status = 403, body = contract_types::Error), (status = 404, body = contract_types::Error)))]
-pub async fn delete_message(ClaimedDevice { api, device }: ClaimedDevice, p: Params) -> DriverResult<StatusCode> {
-    let session = api.session(&device).await?;
+pub async fn delete_message(LoggedIn { session, .. }: LoggedIn, p: Params) -> DriverResult<StatusCode> {
     session.messages().delete(p.get("roomId")?, p.get("messageId")?).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -107,11 +99,7 @@ pub async fn delete_message(ClaimedDevice { api, device }: ClaimedDevice, p: Par
            ("messageId" = String, Path, description = "ID of the message")),
     responses((status = 204, description = "Deleted"), (status = 400, body = contract_types::Error),
               (status = 403, body = contract_types::Error), (status = 404, body = contract_types::Error)))]
-pub async fn delete_message_via_replace(
-    ClaimedDevice { api, device }: ClaimedDevice,
-    p: Params,
-) -> DriverResult<StatusCode> {
-    let session = api.session(&device).await?;
+pub async fn delete_message_via_replace(LoggedIn { session, .. }: LoggedIn, p: Params) -> DriverResult<StatusCode> {
     session
         .messages()
         .delete_via_replace(p.get("roomId")?, p.get("messageId")?)
@@ -127,10 +115,9 @@ pub async fn delete_message_via_replace(
     responses((status = 200, body = contract_types::Message), (status = 400, body = contract_types::Error),
               (status = 403, body = contract_types::Error), (status = 404, body = contract_types::Error)))]
 pub async fn send_direct_message(
-    ClaimedDevice { api, device }: ClaimedDevice,
+    LoggedIn { session, .. }: LoggedIn,
     AppJson(msg): AppJson<contract_types::DirectMessage>,
 ) -> DriverResult<Json<contract_types::Message>> {
-    let session = api.session(&device).await?;
     let to = msg
         .to_account
         .clone()

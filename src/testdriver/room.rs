@@ -5,7 +5,7 @@ use axum::http::StatusCode;
 
 use super::convert::{self, wire};
 use super::error::{DriverError, DriverResult};
-use super::extract::{AppJson, ClaimedDevice, Params};
+use super::extract::{AppJson, ClaimedDevice, LoggedIn, Params};
 use crate::core::{HistoryVisibility, JoinRule, Mxid, NewRoom, RoomAccess, RoomSettings};
 
 /// # GET /devices/{deviceId}/rooms
@@ -27,10 +27,9 @@ pub async fn get_rooms(ClaimedDevice { api, device }: ClaimedDevice) -> DriverRe
     responses((status = 201, body = contract_types::Room), (status = 400, body = contract_types::Error),
               (status = 403, body = contract_types::Error), (status = 404, body = contract_types::Error)))]
 pub async fn create_room(
-    ClaimedDevice { api, device }: ClaimedDevice,
+    LoggedIn { session, .. }: LoggedIn,
     AppJson(req): AppJson<contract_types::CreateRoomRequest>,
 ) -> DriverResult<(StatusCode, Json<contract_types::Room>)> {
-    let session = api.session(&device).await?;
     let enum_value = |v: Option<String>, what: &str| -> DriverResult<Option<String>> {
         match v {
             Some(s) if s.is_empty() => Err(DriverError::bad_request(format!("empty {what}"))),
@@ -71,10 +70,9 @@ pub async fn create_room(
            ("Transaction-Id" = Option<String>, Header, description = "Transaction id of the test case")),
     responses((status = 200, body = contract_types::Room), (status = 404, body = contract_types::Error)))]
 pub async fn get_room_settings(
-    ClaimedDevice { api, device }: ClaimedDevice,
+    LoggedIn { session, .. }: LoggedIn,
     p: Params,
 ) -> DriverResult<Json<contract_types::Room>> {
-    let session = api.session(&device).await?;
     Ok(Json(convert::room(&session.rooms().get(p.get("roomId")?).await?)?))
 }
 
@@ -86,8 +84,7 @@ pub async fn get_room_settings(
            ("roomId" = String, Path, description = "ID of the room"),
            ("Transaction-Id" = Option<String>, Header, description = "Transaction id of the test case")),
     responses((status = 204, description = "Forgotten"), (status = 404, body = contract_types::Error)))]
-pub async fn forget_room(ClaimedDevice { api, device }: ClaimedDevice, p: Params) -> DriverResult<StatusCode> {
-    let session = api.session(&device).await?;
+pub async fn forget_room(LoggedIn { session, .. }: LoggedIn, p: Params) -> DriverResult<StatusCode> {
     session.rooms().forget(p.get("roomId")?).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -101,11 +98,10 @@ pub async fn forget_room(ClaimedDevice { api, device }: ClaimedDevice, p: Params
     responses((status = 200, body = contract_types::Room), (status = 400, body = contract_types::Error),
               (status = 403, body = contract_types::Error), (status = 404, body = contract_types::Error)))]
 pub async fn invite_into_room(
-    ClaimedDevice { api, device }: ClaimedDevice,
+    LoggedIn { session, .. }: LoggedIn,
     p: Params,
     AppJson(invitees): AppJson<Vec<contract_types::MxId>>,
 ) -> DriverResult<Json<contract_types::Room>> {
-    let session = api.session(&device).await?;
     let users = invitees
         .iter()
         .map(|m| Mxid::parse(&m.mxid))
@@ -122,11 +118,7 @@ pub async fn invite_into_room(
            ("Transaction-Id" = Option<String>, Header, description = "Transaction id of the test case")),
     responses((status = 200, body = contract_types::Room), (status = 403, body = contract_types::Error),
               (status = 404, body = contract_types::Error)))]
-pub async fn join_room(
-    ClaimedDevice { api, device }: ClaimedDevice,
-    p: Params,
-) -> DriverResult<Json<contract_types::Room>> {
-    let session = api.session(&device).await?;
+pub async fn join_room(LoggedIn { session, .. }: LoggedIn, p: Params) -> DriverResult<Json<contract_types::Room>> {
     Ok(Json(convert::room(&session.rooms().join(p.get("roomId")?).await?)?))
 }
 
@@ -138,11 +130,7 @@ pub async fn join_room(
            ("roomId" = String, Path, description = "ID of the room"),
            ("Transaction-Id" = Option<String>, Header, description = "Transaction id of the test case")),
     responses((status = 200, body = contract_types::Room), (status = 404, body = contract_types::Error)))]
-pub async fn leave_room(
-    ClaimedDevice { api, device }: ClaimedDevice,
-    p: Params,
-) -> DriverResult<Json<contract_types::Room>> {
-    let session = api.session(&device).await?;
+pub async fn leave_room(LoggedIn { session, .. }: LoggedIn, p: Params) -> DriverResult<Json<contract_types::Room>> {
     Ok(Json(convert::room(&session.rooms().leave(p.get("roomId")?).await?)?))
 }
 
@@ -158,11 +146,10 @@ pub async fn leave_room(
     responses((status = 200, body = contract_types::Room), (status = 400, body = contract_types::Error),
               (status = 403, body = contract_types::Error), (status = 404, body = contract_types::Error)))]
 pub async fn update_room(
-    ClaimedDevice { api, device }: ClaimedDevice,
+    LoggedIn { session, .. }: LoggedIn,
     p: Params,
     AppJson(req): AppJson<contract_types::Room>,
 ) -> DriverResult<Json<contract_types::Room>> {
-    let session = api.session(&device).await?;
     let wanted = RoomSettings {
         name: Some(req.name),
         topic: req.theme,
@@ -200,10 +187,9 @@ pub async fn update_room(
     responses((status = 200, body = Vec<contract_types::RoomState>), (status = 403, body = contract_types::Error),
               (status = 404, body = contract_types::Error)))]
 pub async fn get_state_events(
-    ClaimedDevice { api, device }: ClaimedDevice,
+    LoggedIn { session, .. }: LoggedIn,
     p: Params,
 ) -> DriverResult<Json<Vec<contract_types::RoomState>>> {
-    let session = api.session(&device).await?;
     let events = session.rooms().state_events(p.get("roomId")?).await?;
     let states = events
         .iter()

@@ -7,7 +7,7 @@ use serde_json::json;
 
 use super::convert::dto;
 use super::error::DriverResult;
-use super::extract::ClaimedDevice;
+use super::extract::LoggedIn;
 use crate::core::Mxid;
 
 #[derive(Deserialize)]
@@ -29,10 +29,9 @@ pub struct SearchQuery {
            ("mxId" = Option<String>, Query, description = "MXID of the user")),
     responses((status = 200, body = contract_types::HomeserverSearchResultList)))]
 pub async fn search_on_homeserver(
-    ClaimedDevice { api, device }: ClaimedDevice,
+    LoggedIn { session, .. }: LoggedIn,
     Query(q): Query<SearchQuery>,
 ) -> DriverResult<Json<contract_types::HomeserverSearchResultList>> {
-    let session = api.session(&device).await?;
     let users = session.users();
     let hits = match (q.mx_id.as_deref().map(Mxid::parse), q.display_name.as_deref()) {
         (Some(Ok(mxid)), _) => users.find(&mxid).await?,
