@@ -21,7 +21,7 @@ pub fn render(status: &Status, filter: Option<&str>) -> String {
 body{{font-family:system-ui,sans-serif;margin:1.5rem;color:#222}}
 table{{border-collapse:collapse;margin-bottom:1.5rem}}
 th,td{{border:1px solid #ccc;padding:.2rem .5rem;text-align:left;font-size:.9rem}}
-th{{background:#eee}} .claimed{{background:#fff3cd}} .err{{color:#a00}}
+caption{{text-align:left;padding:.3rem 0}} th{{background:#eee}} .claimed{{background:#fff3cd}} .err{{color:#a00}}
 code{{font-size:.85rem}}
 </style></head><body>
 <h1>TI-M test driver</h1>
