@@ -15,7 +15,7 @@ WORK=.state/docker-base
 log() { printf '[local-base-images] %s\n' "$*" >&2; }
 
 if ! docker image inspect "$BASE_TAG" >/dev/null 2>&1; then
-  command -v debootstrap >/dev/null || { log "installing debootstrap"; apt-get install -y debootstrap >/dev/null; }
+  command -v debootstrap >/dev/null || { log "installing debootstrap"; bash scripts/apt-install.sh debootstrap; }
   log "debootstrap bookworm (minbase) from $MIRROR"
   rm -rf "$WORK/rootfs" && mkdir -p "$WORK"
   debootstrap --variant=minbase bookworm "$WORK/rootfs" "$MIRROR" >"$WORK/debootstrap.log" 2>&1 \

@@ -8,8 +8,7 @@ if docker compose version >/dev/null 2>&1; then
 elif command -v docker-compose >/dev/null; then
   docker-compose config -q
 else
-  sudo=""; [[ $(id -u) == 0 ]] || sudo="sudo"
-  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y docker-compose >/dev/null
+  bash scripts/apt-install.sh docker-compose
   docker-compose config -q
 fi
 echo "[compose-check] docker-compose.yml is valid"

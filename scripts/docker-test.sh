@@ -18,7 +18,7 @@ sudo=""; [[ $(id -u) == 0 ]] || sudo="sudo"
 if ! command -v dockerd >/dev/null || ! command -v debootstrap >/dev/null \
    || ! { docker compose version >/dev/null 2>&1 || command -v docker-compose >/dev/null; }; then
   log "installing docker.io, docker-compose, debootstrap"
-  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y docker.io docker-compose debootstrap >/dev/null
+  bash scripts/apt-install.sh docker.io docker-compose debootstrap
 fi
 if ! docker info >/dev/null 2>&1; then
   log "starting dockerd"

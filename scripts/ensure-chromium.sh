@@ -6,11 +6,6 @@ chromium="${TIM_CHROMIUM:-/usr/bin/chromium}"
 if [[ -x "$chromium" ]]; then
   exit 0
 fi
-sudo=""
-if [[ $(id -u) != 0 ]]; then
-  sudo="sudo"
-fi
 echo "[ensure-chromium] installing Debian's chromium"
-$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium >/dev/null \
-  || { $sudo apt-get update >/dev/null && $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium >/dev/null; }
+bash "$(dirname "$0")/apt-install.sh" chromium
 "$chromium" --version
