@@ -1,40 +1,41 @@
-//! Maps matrix-sdk failures onto core outcomes by HTTP status, never by message text.
+//! Maps matrix-sdk failures onto core outcomes by HTTP status and the typed Matrix error
+//! kind, never by message text.
+
+use matrix_sdk::ruma::api::error::Error as ApiError;
 
 use crate::core::CoreError;
 
 pub(crate) fn from_sdk(e: matrix_sdk::Error) -> CoreError {
     match e.as_client_api_error() {
-        Some(api) => from_status(api.status_code.as_u16(), &e.to_string()),
+        Some(api) => from_status(api.status_code.as_u16(), errcode(api), e.to_string()),
         None => CoreError::Internal(e.to_string()),
     }
 }
 
 pub(crate) fn from_http(e: matrix_sdk::HttpError) -> CoreError {
     match e.as_client_api_error() {
-        Some(api) => from_status(api.status_code.as_u16(), &e.to_string()),
+        Some(api) => from_status(api.status_code.as_u16(), errcode(api), e.to_string()),
         None => CoreError::Internal(e.to_string()),
     }
 }
 
-fn from_status(status: u16, text: &str) -> CoreError {
-    match status {
-        401 => CoreError::Unauthorized(text.to_string()),
-        403 => CoreError::Forbidden(text.to_string()),
-        404 => CoreError::NotFound(text.to_string()),
-        _ => CoreError::Homeserver {
-            status,
-            errcode: errcode_of(text),
-            message: text.to_string(),
-        },
-    }
+/// The `errcode` of the homeserver's error body (`M_UNKNOWN` when the body has none).
+fn errcode(api: &ApiError) -> String {
+    api.error_kind()
+        .map_or_else(|| "M_UNKNOWN".to_string(), |kind| kind.errcode().to_string())
 }
 
-/// ruma renders client API errors as `[status / M_CODE] message`.
-fn errcode_of(text: &str) -> String {
-    text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-        .find(|w| w.starts_with("M_"))
-        .unwrap_or("M_UNKNOWN")
-        .to_string()
+fn from_status(status: u16, errcode: String, text: String) -> CoreError {
+    match status {
+        401 => CoreError::Unauthorized(text),
+        403 => CoreError::Forbidden(text),
+        404 => CoreError::NotFound(text),
+        _ => CoreError::Homeserver {
+            status,
+            errcode,
+            message: text,
+        },
+    }
 }
 
 #[cfg(test)]
@@ -44,14 +45,22 @@ mod tests {
     #[test]
     fn a_refused_invite_is_forbidden() {
         assert!(matches!(
-            from_status(403, "[403 / M_FORBIDDEN] no"),
+            from_status(403, "M_FORBIDDEN".into(), "no".into()),
             CoreError::Forbidden(_)
         ));
     }
 
     #[test]
+    fn the_errcode_comes_from_the_typed_error_body() {
+        use matrix_sdk::ruma::api::error::{ErrorBody, ErrorKind, StandardErrorBody};
+        let body = ErrorBody::Standard(StandardErrorBody::new(ErrorKind::Forbidden, "slow".into()));
+        let api = body.into_error(matrix_sdk::ruma::exports::http::StatusCode::FORBIDDEN);
+        assert_eq!(errcode(&api), "M_FORBIDDEN");
+    }
+
+    #[test]
     fn other_statuses_keep_the_errcode() {
-        match from_status(400, "[400 / M_BAD_JSON] broken") {
+        match from_status(400, "M_BAD_JSON".into(), "broken".into()) {
             CoreError::Homeserver { status, errcode, .. } => {
                 assert_eq!((status, errcode.as_str()), (400, "M_BAD_JSON"))
             }
