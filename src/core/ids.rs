@@ -25,6 +25,17 @@ impl Mxid {
         }
     }
 
+    /// A login name as users type it: a full MXID, or a bare localpart of the account's own
+    /// homeserver `server_name` (the suite's basicAuth sends either).
+    pub fn from_login_name(name: &str, server_name: &str) -> Result<Self, CoreError> {
+        let name = name.trim();
+        if name.starts_with('@') {
+            Self::parse(name)
+        } else {
+            Self::parse(&format!("@{name}:{server_name}"))
+        }
+    }
+
     /// Everything before the first `:`, without the `@`.
     pub fn localpart(&self) -> &str {
         self.0[1..].split_once(':').map(|(l, _)| l).unwrap_or_default()
@@ -49,6 +60,19 @@ impl fmt::Display for Mxid {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_login_name_is_a_full_mxid_or_a_localpart_of_the_own_server() {
+        assert_eq!(
+            Mxid::from_login_name("@bob:127.0.0.12", "127.0.0.11").unwrap().as_str(),
+            "@bob:127.0.0.12"
+        );
+        assert_eq!(
+            Mxid::from_login_name("alice", "127.0.0.11").unwrap().as_str(),
+            "@alice:127.0.0.11"
+        );
+        assert!(Mxid::from_login_name("two words", "127.0.0.11").is_err());
+    }
 
     #[test]
     fn server_name_keeps_the_port() {

@@ -42,14 +42,7 @@ pub async fn login(
             username: Some(user),
             password: Some(password),
             ..
-        }) => {
-            let mxid = if user.starts_with('@') {
-                user
-            } else {
-                format!("@{user}:{}", api.config.homeserver_name)
-            };
-            Some((Mxid::parse(&mxid)?, password))
-        }
+        }) => Some((Mxid::from_login_name(&user, &api.config.homeserver_name)?, password)),
         Some(contract_types::Login {
             username: None,
             password: None,

@@ -8,7 +8,6 @@ use serde_json::json;
 use super::convert::dto;
 use super::error::DriverResult;
 use super::extract::LoggedIn;
-use crate::core::Mxid;
 
 #[derive(Deserialize)]
 pub struct SearchQuery {
@@ -20,8 +19,8 @@ pub struct SearchQuery {
 
 /// # GET /devices/{deviceId}/homeserver/search
 ///
-/// Nothing found (or an unparsable MXID) is an empty list, never an error: the suite reads
-/// `totalSearchResults` whatever the status.
+/// Nothing found is an empty list, never an error (the core's `Users::lookup`): the suite
+/// reads `totalSearchResults` whatever the status.
 #[utoipa::path(get, path = "/devices/{deviceId}/homeserver/search", operation_id = "searchOnHomeserver", tag = "searchOnHomeserver",
     params(("deviceId" = i64, Path, description = "ID of the device that will be used."),
            ("Transaction-Id" = Option<String>, Header, description = "Transaction id of the test case"),
@@ -32,13 +31,10 @@ pub async fn search_on_homeserver(
     LoggedIn { session, .. }: LoggedIn,
     Query(q): Query<SearchQuery>,
 ) -> DriverResult<Json<contract_types::HomeserverSearchResultList>> {
-    let users = session.users();
-    let hits = match (q.mx_id.as_deref().map(Mxid::parse), q.display_name.as_deref()) {
-        (Some(Ok(mxid)), _) => users.find(&mxid).await?,
-        (Some(Err(_)), _) => Vec::new(),
-        (None, Some(name)) => users.search(name).await?,
-        (None, None) => Vec::new(),
-    };
+    let hits = session
+        .users()
+        .lookup(q.mx_id.as_deref(), q.display_name.as_deref())
+        .await?;
     let results: Vec<_> = hits
         .iter()
         .map(|h| json!({"mxId": h.user_id, "displayName": h.display_name}))

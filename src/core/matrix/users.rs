@@ -20,6 +20,17 @@ impl Session {
 }
 
 impl Users<'_> {
+    /// The homeserver search as the product offers it: by MXID when one is given, else by
+    /// display name. A search never fails for its input: an MXID that does not parse, or no
+    /// criterion at all, finds nobody.
+    pub async fn lookup(&self, mxid: Option<&str>, display_name: Option<&str>) -> CoreResult<Vec<UserHit>> {
+        match (mxid.map(Mxid::parse), display_name) {
+            (Some(Ok(mxid)), _) => self.find(&mxid).await,
+            (Some(Err(_)), _) | (None, None) => Ok(Vec::new()),
+            (None, Some(name)) => self.search(name).await,
+        }
+    }
+
     /// The user with exactly this MXID, if the directory knows it (at most one hit).
     /// Insured persons (ePA) do not search the homeserver's users: they find nobody.
     pub async fn find(&self, mxid: &Mxid) -> CoreResult<Vec<UserHit>> {
