@@ -42,13 +42,7 @@ pub async fn create_room(
     let new_room = NewRoom {
         name: req.name,
         topic: req.theme,
-        access: access.map(|a| {
-            if a == "public" {
-                RoomAccess::Public
-            } else {
-                RoomAccess::Private
-            }
-        }),
+        access: access.as_deref().map(RoomAccess::parse),
         join_rule: join_rule.as_deref().and_then(JoinRule::parse),
         history: history.as_deref().and_then(HistoryVisibility::parse),
         encrypted: req.is_encrypted,
@@ -153,13 +147,12 @@ pub async fn update_room(
     let wanted = RoomSettings {
         name: Some(req.name),
         topic: req.theme,
-        access: req.room_access.as_ref().and_then(wire).map(|a| {
-            if a == "public" {
-                RoomAccess::Public
-            } else {
-                RoomAccess::Private
-            }
-        }),
+        access: req
+            .room_access
+            .as_ref()
+            .and_then(wire)
+            .as_deref()
+            .map(RoomAccess::parse),
         join_rule: req
             .join_rule
             .as_ref()

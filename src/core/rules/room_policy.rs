@@ -26,6 +26,14 @@ pub enum RoomAccess {
     Public,
 }
 
+impl RoomAccess {
+    /// The contract's spelling: `public` is listed in the room directory, anything else is
+    /// private (the TI-M default).
+    pub fn parse(raw: &str) -> Self {
+        if raw == "public" { Self::Public } else { Self::Private }
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum JoinRule {
     Public,
