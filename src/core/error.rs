@@ -26,6 +26,9 @@ pub enum CoreError {
         errcode: String,
         message: String,
     },
+    /// The VZD-FHIR-Directory failed: unreachable (`status` none) or a server error.
+    #[error("directory error{}: {message}", status.map(|s| format!(" {s}")).unwrap_or_default())]
+    Directory { status: Option<u16>, message: String },
     /// Anything else: network, store, crypto.
     #[error("internal error: {0}")]
     Internal(String),

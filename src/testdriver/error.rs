@@ -53,6 +53,7 @@ impl From<CoreError> for DriverError {
                 "HOMESERVER_REFUSED",
             ),
             CoreError::Homeserver { .. } => (StatusCode::BAD_GATEWAY, "HOMESERVER_FAILED"),
+            CoreError::Directory { .. } => (StatusCode::BAD_GATEWAY, "DIRECTORY_FAILED"),
             CoreError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL"),
         };
         Self::new(status, code, e.to_string())

@@ -26,7 +26,10 @@ pub(crate) async fn call(
     let response = request
         .send()
         .await
-        .map_err(|e| CoreError::internal(format!("directory not reachable: {e}")))?;
+        .map_err(|e| CoreError::Directory {
+            status: None,
+            message: format!("not reachable: {e}"),
+        })?;
     let status = response.status().as_u16();
     let text = response.text().await.unwrap_or_default();
     let body: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
@@ -43,9 +46,8 @@ pub(crate) async fn call(
         401 => Err(CoreError::Unauthorized(message())),
         403 => Err(CoreError::Forbidden(message())),
         404 | 410 => Err(CoreError::NotFound(message())),
-        _ => Err(CoreError::Homeserver {
-            status,
-            errcode: "VZD".into(),
+        _ => Err(CoreError::Directory {
+            status: Some(status),
             message: message(),
         }),
     }
