@@ -23,13 +23,10 @@ pub(crate) async fn call(
             .header("Content-Type", "application/fhir+json")
             .body(body.to_string());
     }
-    let response = request
-        .send()
-        .await
-        .map_err(|e| CoreError::Directory {
-            status: None,
-            message: format!("not reachable: {e}"),
-        })?;
+    let response = request.send().await.map_err(|e| CoreError::Directory {
+        status: None,
+        message: format!("not reachable: {e}"),
+    })?;
     let status = response.status().as_u16();
     let text = response.text().await.unwrap_or_default();
     let body: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
