@@ -16,7 +16,8 @@ COPY src/ src/
 COPY tests/ tests/
 # Plain RUN (no BuildKit cache mounts: Debian's docker.io builds without buildx). The layer is
 # reused while the sources are unchanged; a change rebuilds from scratch (about 10 min on 2 cores).
-RUN cargo build --release --locked --features testdriver --bin tim-testdriver --bin tim-vzd-sim \
+RUN cargo build --release --locked --features testdriver --bin tim-testdriver \
+ && cargo build --release --locked -p tim-vzd-sim \
  && install -D target/release/tim-testdriver target/release/tim-vzd-sim -t /out \
  && rm -rf target
 

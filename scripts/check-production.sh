@@ -29,7 +29,7 @@ td="$target/tim-testdriver"
 routes=$(grep -oE '^  /devices/[^:]+' api/TiMessengerTestTreiber.yaml | sort -u)
 count() { local bin="$1" n=0; for r in $routes; do grep -qaF -- "$r" "$bin" && n=$((n+1)); done; echo "$n"; }
 prod_routes=$(count "$prod"); td_routes=$(count "$td")
-prod_syms=$(nm -C "$prod" 2>/dev/null | grep -cE 'testdriver::|vzd_sim::' || true)
+prod_syms=$(nm -C "$prod" 2>/dev/null | grep -cE 'testdriver::|tim_vzd_sim::' || true)
 td_syms=$(nm -C "$td" 2>/dev/null | grep -c 'testdriver::' || true)
 log "route strings: production=$prod_routes testdriver=$td_routes; testdriver/directory-service symbols: production=$prod_syms testdriver=$td_syms"
 [[ "$prod_routes" == 0 && "$prod_syms" == 0 ]] || fail "the production binary contains driver code"

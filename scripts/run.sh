@@ -9,10 +9,11 @@ set -euo pipefail
 CONFIG="${1:-config/driver.toml}"
 cd "$(dirname "$0")/.."
 PROFILE="${PROFILE:-release}"
-cargo build --profile "$([[ $PROFILE == debug ]] && echo dev || echo "$PROFILE")" \
-  --features testdriver --bin tim-vzd-sim --bin tim-testdriver
+CARGO_PROFILE="$([[ $PROFILE == debug ]] && echo dev || echo "$PROFILE")"
+cargo build --profile "$CARGO_PROFILE" --features testdriver --bin tim-testdriver
+cargo build --profile "$CARGO_PROFILE" -p tim-vzd-sim
 BIN="${CARGO_TARGET_DIR:-target}/$PROFILE"
-"$BIN/tim-vzd-sim" --config "$CONFIG" --bind 127.0.0.1:8490 --state .state/vzd &
+"$BIN/tim-vzd-sim" --seed config/vzd-seed.json --bind 127.0.0.1:8490 --state .state/vzd &
 VZD=$!
 trap 'kill $VZD 2>/dev/null || true' EXIT
 for _ in $(seq 1 50); do curl -fs http://127.0.0.1:8490/health >/dev/null && break; sleep 0.2; done

@@ -10,5 +10,3 @@ pub mod logging;
 
 #[cfg(feature = "testdriver")]
 pub mod testdriver;
-#[cfg(feature = "testdriver")]
-pub mod vzd_sim;

@@ -74,16 +74,68 @@ async fn claims_are_exclusive_and_free_devices_carry_no_claim() {
     assert_eq!(status, StatusCode::OK);
     let free = &devices["devices"][1];
     assert_eq!(free["deviceStatus"], json!("free"));
-    for field in ["claimerName", "claimedUntil", "claimerCn"] {
-        assert!(
-            free.get(field).is_none_or(Value::is_null),
-            "a free device has no {field}: {free}"
-        );
-    }
+    assert_free(free);
 
     let (status, released) = call(&d, Method::POST, "/api/devices/1/unclaim", Body::empty()).await;
     assert_eq!(status, StatusCode::OK);
-    assert!(released.get("claimedUntil").is_none_or(Value::is_null), "{released}");
+    assert_eq!(released["deviceStatus"], json!("free"));
+    assert_free(&released);
+    let (_, devices) = call(&d, Method::GET, "/api/devices", Body::empty()).await;
+    assert_free(&devices["devices"][0]);
+}
+
+/// The contract requires `claimerName` and `claimedUntil` as strings for every device: a
+/// free one has no claimer (empty, no `claimerCn`) and a `claimedUntil` that has passed.
+fn assert_free(device: &Value) {
+    assert_eq!(device["claimerName"], json!(""), "{device}");
+    assert!(device.get("claimerCn").is_none_or(Value::is_null), "{device}");
+    let until = device["claimedUntil"].as_str().expect("claimedUntil is a string");
+    let until = chrono::DateTime::parse_from_rfc3339(until).expect("claimedUntil is a date-time");
+    assert!(until <= chrono::Utc::now(), "{device}");
+}
+
+#[tokio::test]
+async fn a_claim_held_with_another_client_certificate_is_refused() {
+    // Without mTLS every caller is the holder; the CN rule itself is a unit test in
+    // `claims`, and tests/mtls.rs covers it through real client certificates.
+    let dir = tempfile::tempdir().unwrap();
+    let d = driver(dir.path());
+    let claim = json!({"claimerName": "suite", "claimFor": 30}).to_string();
+    let (status, body) = call(&d, Method::POST, "/api/devices/2/claim", Body::from(claim)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "claimFor below 60 s: {body}");
+    assert_error(&body, "BAD_REQUEST");
+    let (status, body) = call(&d, Method::POST, "/api/devices/2/unclaim", Body::empty()).await;
+    assert_eq!(status, StatusCode::OK, "releasing a free device is a no-op: {body}");
+    let (status, body) = call(&d, Method::GET, "/api/devices/2/rooms", Body::empty()).await;
+    assert!(status.is_client_error(), "an unclaimed device: {status} {body}");
+    assert!(body["errorCode"].is_string(), "{body}");
+}
+
+#[tokio::test]
+async fn claims_survive_a_new_driver_on_the_same_state() {
+    let dir = tempfile::tempdir().unwrap();
+    let claim = json!({"claimerName": "suite", "claimFor": 600}).to_string();
+    {
+        let d = driver(dir.path());
+        let (status, _) = call(&d, Method::POST, "/api/devices/3/claim", Body::from(claim)).await;
+        assert_eq!(status, StatusCode::OK);
+    }
+    let again = driver(dir.path());
+    let (_, devices) = call(&again, Method::GET, "/api/devices", Body::empty()).await;
+    let third = &devices["devices"][2];
+    assert_eq!(third["deviceStatus"], json!("claimed"), "{devices}");
+    assert_eq!(third["claimerName"], json!("suite"));
+}
+
+#[tokio::test]
+async fn an_invalid_config_is_refused_with_a_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("driver.toml");
+    let text = "[server]\nbind = \"127.0.0.1:0\"\ntls = false\n\n[[api]]\nprefix = \"api\"\nkind = \"no-such-kind\"\n\
+                homeserver_name = \"hs\"\nhomeserver_url = \"http://127.0.0.1:9\"\n";
+    std::fs::write(&path, text).unwrap();
+    let err = DriverConfig::load(&path).err().expect("an unknown API kind is refused");
+    assert!(err.contains("no-such-kind") || err.contains("kind"), "{err}");
 }
 
 #[tokio::test]

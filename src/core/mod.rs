@@ -28,7 +28,7 @@ pub use matrix::media::{Media, MediaFile};
 pub use matrix::messages::{DELETED_PLACEHOLDER, Message, Messages, NewMessage};
 pub use matrix::permissions::Permissions;
 pub use matrix::rooms::{Member, Membership, RoomInfo, Rooms, StateEvent};
-pub use matrix::session::{LoginRequest, Session, StoreLocation};
+pub use matrix::session::{LoginRequest, ResumeRequest, Session, StoreLocation};
 pub use matrix::users::{UserHit, Users};
 pub use rules::contacts::ContactSetting;
 pub use rules::permissions::{

@@ -41,6 +41,8 @@ pub enum ClaimError {
 pub struct Leases {
     claims: HashMap<i64, Claim>,
     known: Vec<i64>,
+    /// When each released device was given back.
+    released: HashMap<i64, DateTime<Utc>>,
 }
 
 /// Shortest lease the contract allows (`claimFor` ≥ 60 s).
@@ -51,6 +53,7 @@ impl Leases {
         Self {
             claims: HashMap::new(),
             known: device_ids.into_iter().collect(),
+            released: HashMap::new(),
         }
     }
 
@@ -101,15 +104,42 @@ impl Leases {
         Ok(claim.clone())
     }
 
-    pub fn unclaim(&mut self, id: i64, caller_cn: Option<&str>) -> Result<(), ClaimError> {
+    pub fn unclaim(&mut self, id: i64, caller_cn: Option<&str>, now: DateTime<Utc>) -> Result<(), ClaimError> {
         if !self.known.contains(&id) {
             return Err(ClaimError::UnknownDevice);
         }
         if self.claims.get(&id).is_some_and(|c| !c.held_by(caller_cn)) {
             return Err(ClaimError::WrongClaimer);
         }
-        self.claims.remove(&id);
+        if let Some(claim) = self.claims.remove(&id) {
+            self.released.insert(id, claim.until.min(now));
+        }
         Ok(())
+    }
+
+    /// Since when a free device is free: the end of its last lease, if it had one since the
+    /// driver started.
+    pub fn free_since(&self, id: i64) -> Option<DateTime<Utc>> {
+        self.claims
+            .get(&id)
+            .map(|c| c.until)
+            .or_else(|| self.released.get(&id).copied())
+    }
+
+    /// Every lease on record, live or run out (see [`Leases::touch`]), for saving.
+    pub fn all(&self) -> impl Iterator<Item = (i64, &Claim)> {
+        self.claims.iter().map(|(id, c)| (*id, c))
+    }
+
+    /// Takes back saved leases: those of known devices that have not expired.
+    pub fn restore(&mut self, saved: impl IntoIterator<Item = (i64, Claim)>, now: DateTime<Utc>) -> usize {
+        let before = self.claims.len();
+        for (id, claim) in saved {
+            if self.known.contains(&id) && claim.until > now {
+                self.claims.insert(id, claim);
+            }
+        }
+        self.claims.len() - before
     }
 
     /// Devices nobody holds right now (cleanUp may reset these).
@@ -164,8 +194,44 @@ mod tests {
         let mut l = Leases::new([1]);
         l.claim(1, "a", Some("vendor A"), 60, t0()).unwrap();
         assert_eq!(l.touch(1, Some("vendor B"), t0()), Err(ClaimError::WrongClaimer));
-        assert_eq!(l.unclaim(1, Some("vendor B")), Err(ClaimError::WrongClaimer));
-        assert!(l.unclaim(1, Some("vendor A")).is_ok());
+        assert_eq!(l.unclaim(1, Some("vendor B"), t0()), Err(ClaimError::WrongClaimer));
+        assert!(l.unclaim(1, Some("vendor A"), t0()).is_ok());
+    }
+
+    #[test]
+    fn restored_leases_keep_their_holder_until_they_expire() {
+        let mut saved = Leases::new([1, 2]);
+        saved.claim(1, "suite", Some("tiger"), 60, t0()).unwrap();
+        saved.claim(2, "suite", None, 600, t0()).unwrap();
+        let stored: Vec<(i64, Claim)> = saved.all().map(|(id, c)| (id, c.clone())).collect();
+
+        let mut restarted = Leases::new([1, 2]);
+        let later = t0() + Duration::seconds(120);
+        assert_eq!(restarted.restore(stored, later), 1, "only the unexpired lease");
+        assert_eq!(restarted.free(later), vec![1]);
+        assert_eq!(
+            restarted.touch(2, None, later).map(|c| c.claimer_name),
+            Ok("suite".to_string())
+        );
+    }
+
+    #[test]
+    fn a_free_device_knows_since_when_it_is_free() {
+        let mut l = Leases::new([1, 2, 3]);
+        l.claim(1, "suite", None, 60, t0()).unwrap();
+        l.claim(2, "suite", None, 600, t0()).unwrap();
+        l.unclaim(2, None, t0() + Duration::seconds(30)).unwrap();
+        assert_eq!(l.free_since(1), Some(t0() + Duration::seconds(60)), "expired");
+        assert_eq!(l.free_since(2), Some(t0() + Duration::seconds(30)), "released");
+        assert_eq!(l.free_since(3), None, "never claimed");
+    }
+
+    #[test]
+    fn restoring_ignores_devices_that_are_no_longer_configured() {
+        let mut saved = Leases::new([7]);
+        saved.claim(7, "suite", None, 600, t0()).unwrap();
+        let stored: Vec<(i64, Claim)> = saved.all().map(|(id, c)| (id, c.clone())).collect();
+        assert_eq!(Leases::new([1]).restore(stored, t0()), 0);
     }
 
     #[test]

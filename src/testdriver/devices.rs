@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use axum::extract::State;
 use axum::{Extension, Json};
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use serde_json::json;
 
 use super::claims::Claim;
@@ -14,16 +14,30 @@ use super::error::DriverResult;
 use super::extract::{AppJson, ClientCn, DeviceId};
 use super::pool::Api;
 
-fn device_info(d: &DeviceConfig, claim: Option<&Claim>) -> DriverResult<contract_types::DeviceInfo> {
+/// Who has a device, as `DeviceInfo` tells it.
+enum Holder<'a> {
+    Claimed(&'a Claim),
+    Free { since: DateTime<Utc> },
+}
+
+/// The contract requires `claimerName` and `claimedUntil` as strings for every device, free
+/// ones too (its `FreeDevice` example's nulls fail its own schema). A free device therefore
+/// has an empty claimer and, as `claimedUntil`, the end of its last lease (the driver's
+/// start when it had none): always in the past, so nobody reads it as held.
+fn device_info(d: &DeviceConfig, holder: Holder<'_>) -> DriverResult<contract_types::DeviceInfo> {
+    let (status, claimer, cn, until) = match holder {
+        Holder::Claimed(c) => ("claimed", c.claimer_name.as_str(), c.claimer_cn.as_deref(), c.until),
+        Holder::Free { since } => ("free", "", None, since),
+    };
     dto(json!({
         "deviceId": d.id,
         "deviceName": d.name,
-        "deviceStatus": if claim.is_some() { "claimed" } else { "free" },
-        "claimerName": claim.map(|c| c.claimer_name.clone()),
-        "claimerCn": claim.and_then(|c| c.claimer_cn.clone()),
+        "deviceStatus": status,
+        "claimerName": claimer,
+        "claimerCn": cn,
         "cn": d.cn,
         "telematikId": d.telematik_id,
-        "claimedUntil": claim.map(|c| c.until.to_rfc3339()),
+        "claimedUntil": until.to_rfc3339(),
     }))
 }
 
@@ -37,7 +51,16 @@ pub async fn get_devices(State(api): State<Arc<Api>>) -> DriverResult<Json<contr
     let devices = api
         .devices
         .values()
-        .map(|d| device_info(&d.config, leases.current(d.config.id, now)))
+        .map(|d| {
+            let id = d.config.id;
+            let holder = match leases.current(id, now) {
+                Some(claim) => Holder::Claimed(claim),
+                None => Holder::Free {
+                    since: leases.free_since(id).unwrap_or(api.started),
+                },
+            };
+            device_info(&d.config, holder)
+        })
         .collect::<DriverResult<Vec<_>>>()?;
     Ok(Json(dto(json!({"devices": devices}))?))
 }
@@ -56,10 +79,8 @@ pub async fn claim_device(
     AppJson(req): AppJson<contract_types::ClaimDeviceRequest>,
 ) -> DriverResult<Json<contract_types::DeviceInfo>> {
     let device = api.device(id)?.clone();
-    let mut leases = api.leases.lock().expect("lease lock");
-    let claim = leases.claim(id, &req.claimer_name, cn.0.as_deref(), req.claim_for, Utc::now())?;
-    drop(leases);
-    Ok(Json(device_info(&device.config, Some(&claim))?))
+    let claim = api.claim(id, &req.claimer_name, cn.0.as_deref(), req.claim_for)?;
+    Ok(Json(device_info(&device.config, Holder::Claimed(&claim))?))
 }
 
 /// # POST /devices/{deviceId}/unclaim
@@ -73,8 +94,8 @@ pub async fn unclaim_device(
     Extension(cn): Extension<ClientCn>,
 ) -> DriverResult<Json<contract_types::DeviceInfo>> {
     let device = api.device(id)?.clone();
-    api.leases.lock().expect("lease lock").unclaim(id, cn.0.as_deref())?;
+    api.unclaim(id, cn.0.as_deref())?;
     // A released device must not keep someone's session running.
     api.logout(&device).await;
-    Ok(Json(device_info(&device.config, None)?))
+    Ok(Json(device_info(&device.config, Holder::Free { since: Utc::now() })?))
 }

@@ -14,6 +14,7 @@ pub mod crl;
 pub mod error;
 pub mod extract;
 pub mod openapi;
+pub mod persist;
 pub mod pool;
 pub mod routes;
 pub mod serve;

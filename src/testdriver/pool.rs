@@ -4,25 +4,36 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::time::Duration;
 
 use chrono::Utc;
 
-use super::claims::Leases;
+use super::claims::{Claim, Leases};
 use super::config::{ApiConfig, ApiKind, DeviceConfig};
 use super::error::{DriverError, DriverResult};
+use super::persist::{PoolFiles, SavedLogin};
 use crate::core::vzd::{Owner, SimulatorOwnerAuth};
-use crate::core::{LoginRequest, Mxid, Product, Session, StoreLocation};
+use crate::core::{LoginRequest, Mxid, Product, ResumeRequest, Session, StoreLocation};
 
 /// One API (a product instance the suite addresses by base URL).
 pub struct Api {
     pub config: ApiConfig,
     pub leases: std::sync::Mutex<Leases>,
     pub devices: BTreeMap<i64, Arc<Device>>,
+    /// When this driver process set the API up.
+    pub started: chrono::DateTime<Utc>,
     store_root: PathBuf,
     store_passphrase: String,
+    /// Leases and logins as a restarted driver finds them.
+    files: PoolFiles,
+    /// When the leases were last saved (Unix ms): a lease extension is saved at most every
+    /// [`LEASE_SAVE_INTERVAL_MS`], not on every call.
+    leases_saved_ms: AtomicI64,
 }
+
+/// A restarted driver may give a lease back up to this much shorter than it was extended to.
+const LEASE_SAVE_INTERVAL_MS: i64 = 10_000;
 
 /// One test device and the account it is logged into right now.
 pub struct Device {
@@ -46,7 +57,13 @@ pub struct ActiveLogin {
 
 impl Api {
     pub fn new(config: ApiConfig, state_dir: &std::path::Path, store_passphrase: String) -> Self {
-        let leases = Leases::new(config.devices.iter().map(|d| d.id));
+        let store_root = state_dir.join(&config.prefix);
+        let files = PoolFiles::new(store_root.clone());
+        let mut leases = Leases::new(config.devices.iter().map(|d| d.id));
+        let restored = leases.restore(files.load_claims(), Utc::now());
+        if restored > 0 {
+            tracing::info!(api = %config.prefix, restored, "leases restored");
+        }
         let devices = config
             .devices
             .iter()
@@ -64,11 +81,14 @@ impl Api {
             })
             .collect();
         Self {
-            store_root: state_dir.join(&config.prefix),
+            started: Utc::now(),
+            store_root,
             config,
             leases: std::sync::Mutex::new(leases),
             devices,
             store_passphrase,
+            files,
+            leases_saved_ms: AtomicI64::new(0),
         }
     }
 
@@ -89,11 +109,83 @@ impl Api {
     /// Extends the caller's lease; fails for devices the caller does not hold.
     pub fn touch(&self, id: i64, caller_cn: Option<&str>) -> DriverResult<Arc<Device>> {
         let device = self.device(id)?.clone();
-        self.leases
-            .lock()
-            .expect("lease lock")
-            .touch(id, caller_cn, Utc::now())?;
+        let mut leases = self.leases.lock().expect("lease lock");
+        let now = Utc::now();
+        leases.touch(id, caller_cn, now)?;
+        if now.timestamp_millis() - self.leases_saved_ms.load(Ordering::Relaxed) >= LEASE_SAVE_INTERVAL_MS {
+            self.save_leases(&leases);
+        }
         Ok(device)
+    }
+
+    pub fn claim(&self, id: i64, claimer_name: &str, caller_cn: Option<&str>, secs: i64) -> DriverResult<Claim> {
+        let mut leases = self.leases.lock().expect("lease lock");
+        let claim = leases.claim(id, claimer_name, caller_cn, secs, Utc::now())?;
+        self.save_leases(&leases);
+        Ok(claim)
+    }
+
+    pub fn unclaim(&self, id: i64, caller_cn: Option<&str>) -> DriverResult<()> {
+        let mut leases = self.leases.lock().expect("lease lock");
+        leases.unclaim(id, caller_cn, Utc::now())?;
+        self.save_leases(&leases);
+        Ok(())
+    }
+
+    /// Called with the lease lock held, so saves never interleave.
+    fn save_leases(&self, leases: &Leases) {
+        if let Err(e) = self.files.save_claims(leases.all()) {
+            tracing::warn!(api = %self.config.prefix, error = %e, "could not save the leases");
+        }
+        self.leases_saved_ms
+            .store(Utc::now().timestamp_millis(), Ordering::Relaxed);
+    }
+
+    /// Resumes the sessions the devices had when the driver stopped (no new logins); returns
+    /// how many. A device whose session cannot be resumed starts logged out.
+    pub async fn restore_logins(&self) -> usize {
+        let resumed = self.devices.values().filter_map(|device| {
+            let saved = self.files.load_login(device.config.id)?;
+            Some(async move { self.restore_login(device, saved).await })
+        });
+        futures_util::future::join_all(resumed)
+            .await
+            .into_iter()
+            .filter(|ok| *ok)
+            .count()
+    }
+
+    async fn restore_login(&self, device: &Device, saved: SavedLogin) -> bool {
+        let id = device.config.id;
+        let resumed = match Mxid::parse(&saved.user) {
+            Ok(user) => Session::resume(ResumeRequest {
+                homeserver_url: &self.config.homeserver_url,
+                store: self.store_location(device, &user),
+                product: self.product(),
+            })
+            .await
+            .map_err(|e| e.to_string()),
+            Err(e) => Err(e.to_string()),
+        };
+        match resumed {
+            Ok(Some(session)) => {
+                *device.login.lock().await = Some(ActiveLogin {
+                    session,
+                    password: saved.password,
+                    since: saved.since.unwrap_or_else(Utc::now),
+                });
+                true
+            }
+            Ok(None) => {
+                self.files.remove_login(id);
+                false
+            }
+            Err(e) => {
+                tracing::warn!(api = %self.config.prefix, device = id, error = %e, "could not resume a login");
+                self.files.remove_login(id);
+                false
+            }
+        }
     }
 
     /// Logs the device into `user` (its own account when `None`). An existing login of the
@@ -117,31 +209,46 @@ impl Api {
             return Ok(active.session.clone());
         }
         if let Some(active) = slot.take() {
+            self.files.remove_login(device.config.id);
             active.session.logout().await;
         }
         let session = Session::login(LoginRequest {
             homeserver_url: &self.config.homeserver_url,
-            store: StoreLocation {
-                dir: self.store_dir(device, &user),
-                passphrase: self.store_passphrase.clone(),
-            },
+            store: self.store_location(device, &user),
             user: &user,
             password: &password,
             device_display_name: &device.config.name,
             product: self.product(),
         })
         .await?;
+        let since = Utc::now();
+        let saved = SavedLogin {
+            user: user.as_str().to_string(),
+            password: password.clone(),
+            since: Some(since),
+        };
+        if let Err(e) = self.files.save_login(device.config.id, &saved) {
+            tracing::warn!(device = device.config.id, error = %e, "could not save the login");
+        }
         *slot = Some(ActiveLogin {
             session: session.clone(),
             password,
-            since: Utc::now(),
+            since,
         });
         Ok(session)
     }
 
     pub async fn logout(&self, device: &Device) {
         if let Some(active) = device.login.lock().await.take() {
+            self.files.remove_login(device.config.id);
             active.session.logout().await;
+        }
+    }
+
+    fn store_location(&self, device: &Device, user: &Mxid) -> StoreLocation {
+        StoreLocation {
+            dir: self.store_dir(device, user),
+            passphrase: self.store_passphrase.clone(),
         }
     }
 

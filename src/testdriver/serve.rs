@@ -70,6 +70,20 @@ impl Driver {
             .layer(middleware::from_fn_with_state(recorder, trace_request))
     }
 
+    /// Resumes the logins the devices had when the last driver process ended (also after
+    /// `kill -9`), before the first request is answered.
+    async fn restore_logins(&self) {
+        let all = self
+            .apis
+            .iter()
+            .map(|api| async move { (api, api.restore_logins().await) });
+        for (api, restored) in futures_util::future::join_all(all).await {
+            if restored > 0 {
+                tracing::info!(api = %api.config.prefix, restored, "logins resumed");
+            }
+        }
+    }
+
     /// Serves on the configured address until SIGINT/SIGTERM.
     pub async fn run(self) -> Result<(), String> {
         let addr: SocketAddr = self.config.server.bind.parse().map_err(|e| format!("bind: {e}"))?;
@@ -81,6 +95,7 @@ impl Driver {
     pub async fn run_on(self, listener: std::net::TcpListener) -> Result<(), String> {
         listener.set_nonblocking(true).map_err(|e| e.to_string())?;
         let addr = listener.local_addr().map_err(|e| e.to_string())?;
+        self.restore_logins().await;
         let app = normalize_paths(self.app());
         let handle = axum_server::Handle::new();
         tokio::spawn(shutdown_on_signal(handle.clone()));

@@ -181,8 +181,8 @@ pub async fn start_driver() -> String {
     config.server.tls_key = root.join(".state/bdd-certs/server.key");
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("port");
     let port = listener.local_addr().unwrap().port();
-    // The local directory service, seeded from the same config, on its own random port.
-    let vzd = start_directory(&root, &config).await;
+    // The local directory service, seeded from config/vzd-seed.json, on its own random port.
+    let vzd = start_directory(&root).await;
     for api in &mut config.apis {
         if api.directory_url.is_some() {
             api.directory_url = Some(vzd.clone());
@@ -201,12 +201,15 @@ pub async fn start_driver() -> String {
 pub static DIRECTORY: std::sync::OnceLock<url::Url> = std::sync::OnceLock::new();
 
 /// Starts `tim-vzd-sim`'s service in-process (state in `.state/bdd-vzd`); returns its base URL.
-async fn start_directory(root: &std::path::Path, config: &tim_client::testdriver::DriverConfig) -> url::Url {
-    use tim_client::vzd_sim::{SimConfig, seed_from_driver_config, serve, store::Store};
+async fn start_directory(root: &std::path::Path) -> url::Url {
+    use tim_vzd_sim::{Seed, SimConfig, seed, serve, store::Store};
     let dir = root.join(".state/bdd-vzd");
     std::fs::create_dir_all(&dir).expect("directory state dir");
     let store = Store::open(&dir.join("vzd.sqlite")).expect("directory store");
-    seed_from_driver_config(&store, config);
+    seed(
+        &store,
+        &Seed::load(&root.join("config/vzd-seed.json")).expect("the seed file loads"),
+    );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("port");
     let port = listener.local_addr().unwrap().port();
     tokio::spawn(async move {

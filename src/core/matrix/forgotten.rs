@@ -91,9 +91,15 @@ impl ForgottenRooms {
 /// Every room a full sync lists for the account (joined, invited, knocked, left but not
 /// forgotten), with a filter that leaves out what it can; `None` if the homeserver cannot tell.
 /// One timeline event per room stays: Synapse leaves out a room with nothing to return.
+///
+/// The filter also excludes a room that cannot exist, named uniquely per call: Synapse keeps
+/// each sync answer for two minutes per (device, filter, since, timeout) and hands it to an
+/// identical request. A resumed or repeated login of the same device within that time got
+/// the earlier answer, without the rooms created since, and hid them as forgotten.
 pub(crate) async fn rooms_on_server(client: &Client) -> Option<HashSet<String>> {
     let filter = serde_json::json!({
         "room": {"include_leave": true, "timeline": {"limit": 1},
+                 "not_rooms": [uncached_marker()],
                  "ephemeral": {"types": []}, "account_data": {"types": []}},
         "presence": {"types": []}, "account_data": {"types": []},
     });
@@ -112,6 +118,17 @@ pub(crate) async fn rooms_on_server(client: &Client) -> Option<HashSet<String>> 
             .map(|id| id.to_string())
             .collect(),
     )
+}
+
+/// A room ID no homeserver issues (`.invalid` is reserved), different on every call.
+fn uncached_marker() -> String {
+    static CALLS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let t = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or_default();
+    format!("!uncached-{t}-{n}:marker.invalid")
 }
 
 /// A recorded room is hidden while it is left or still in the state it was recorded in.
@@ -151,6 +168,11 @@ mod tests {
         let mentioned: HashSet<String> = ["!kept:hs".to_string()].into();
         assert_eq!(unmentioned(&["!kept:hs", "!gone:hs"], &mentioned), vec!["!gone:hs"]);
         assert!(unmentioned(&[], &mentioned).is_empty());
+    }
+
+    #[test]
+    fn every_full_room_sync_is_a_new_request_for_the_homeserver() {
+        assert_ne!(uncached_marker(), uncached_marker());
     }
 
     #[test]

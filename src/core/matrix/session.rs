@@ -4,10 +4,12 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
+use matrix_sdk::authentication::matrix::MatrixSession;
 use matrix_sdk::config::SyncSettings;
 use matrix_sdk::cross_process_lock::CrossProcessLockConfig;
 use matrix_sdk::encryption::{BackupDownloadStrategy, EncryptionSettings};
 use matrix_sdk::ruma::api::client::filter::{Filter, FilterDefinition, RoomEventFilter, RoomFilter};
+use matrix_sdk::store::RoomLoadSettings;
 use matrix_sdk::{Client, SqliteStoreConfig};
 use serde::{Deserialize, Serialize};
 use tokio::sync::Mutex;
@@ -45,12 +47,24 @@ pub struct LoginRequest<'a> {
     pub product: Product,
 }
 
+/// Everything [`Session::resume`] needs besides the store: where the account lives and which
+/// product rules apply.
+pub struct ResumeRequest<'a> {
+    pub homeserver_url: &'a Url,
+    pub store: StoreLocation,
+    pub product: Product,
+}
+
 /// The Matrix device a store belongs to, so that a re-login resumes it instead of creating a
-/// new one (its keys and the room keys it received while logged out stay usable).
+/// new one (its keys and the room keys it received while logged out stay usable). While the
+/// account is logged in it also holds the session's tokens: a restarted process resumes the
+/// session without a new login ([`Session::resume`]). The file is readable by its owner only.
 #[derive(Serialize, Deserialize)]
 struct StoredDevice {
     user_id: String,
     device_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    session: Option<MatrixSession>,
 }
 
 const DEVICE_FILE: &str = "device.json";
@@ -113,10 +127,50 @@ impl Session {
             &StoredDevice {
                 user_id: response.user_id.to_string(),
                 device_id: response.device_id.to_string(),
+                session: client.matrix_auth().session(),
             },
         )
         .await?;
         let user = Mxid::parse(response.user_id.as_str())?;
+        let session = Self::open(client, user, req.store, req.product).await?;
+        tracing::info!(user = %session.inner.user, device = %response.device_id, "logged in");
+        Ok(session)
+    }
+
+    /// Resumes the session a store was logged in with when its process ended (no new login:
+    /// the same access token, device and sync position). `None` when the store's account
+    /// logged out, or the homeserver no longer accepts the token (then the store forgets it).
+    pub async fn resume(req: ResumeRequest<'_>) -> CoreResult<Option<Session>> {
+        let Some(mut stored) = read_stored_device(&req.store.dir).await else {
+            return Ok(None);
+        };
+        let Some(matrix_session) = stored.session.take() else {
+            return Ok(None);
+        };
+        let user = Mxid::parse(matrix_session.meta.user_id.as_str())?;
+        let client = build_client(req.homeserver_url, &req.store).await?;
+        client
+            .matrix_auth()
+            .restore_session(matrix_session, RoomLoadSettings::default())
+            .await
+            .map_err(from_sdk)?;
+        match Self::open(client, user.clone(), req.store.clone(), req.product).await {
+            Ok(session) => {
+                tracing::info!(user = %session.inner.user, "session resumed from its store");
+                Ok(Some(session))
+            }
+            Err(CoreError::Unauthorized(_)) => {
+                write_stored_device(&req.store.dir, &stored).await?;
+                tracing::info!(%user, "stored session no longer valid; logged out");
+                Ok(None)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Starts a logged-in client: event cache, one sync (so the first read already sees the
+    /// account's rooms), then the background sync.
+    async fn open(client: Client, user: Mxid, store: StoreLocation, product: Product) -> CoreResult<Session> {
         client.event_cache().subscribe().map_err(CoreError::internal)?;
         // One sync before answering, so the first read already sees the account's rooms.
         let sync = SyncRuntime::start(user.localpart()).await?;
@@ -124,7 +178,7 @@ impl Session {
         sync.run(async move { first.sync_once(sync_settings(Duration::ZERO)).await })
             .await?
             .map_err(from_sdk)?;
-        let mut forgotten = ForgottenRooms::load(&req.store.dir);
+        let mut forgotten = ForgottenRooms::load(&store.dir);
         let stored: Vec<_> = client
             .rooms()
             .iter()
@@ -144,9 +198,9 @@ impl Session {
             inner: Arc::new(Inner {
                 client,
                 user,
-                product: req.product,
+                product,
                 display_name,
-                store: req.store,
+                store,
                 sync: Mutex::new(Some(sync)),
                 media: Default::default(),
                 follow_attempts: Default::default(),
@@ -155,7 +209,6 @@ impl Session {
             }),
         };
         session.start_sync().await;
-        tracing::info!(user = %session.inner.user, device = %response.device_id, "logged in");
         Ok(session)
     }
 
@@ -175,6 +228,13 @@ impl Session {
         }
         if let Some(sync) = self.inner.sync.lock().await.take() {
             sync.shut_down().await;
+        }
+        // A restart must not resume a session that was ended.
+        if let Some(mut stored) = read_stored_device(&self.inner.store.dir).await
+            && stored.session.take().is_some()
+            && let Err(e) = write_stored_device(&self.inner.store.dir, &stored).await
+        {
+            tracing::warn!(user = %self.inner.user, error = %e, "could not clear the stored session");
         }
         tracing::info!(user = %self.inner.user, "logged out (device kept)");
     }
@@ -336,9 +396,19 @@ async fn read_stored_device(dir: &Path) -> Option<StoredDevice> {
     serde_json::from_slice(&bytes).ok()
 }
 
+/// Written to a temporary file first and renamed: a process killed mid-write leaves the old
+/// file, never half a token. Owner-only permissions: the file may hold an access token.
 async fn write_stored_device(dir: &Path, device: &StoredDevice) -> CoreResult<()> {
     let json = serde_json::to_vec(device).map_err(CoreError::internal)?;
-    tokio::fs::write(dir.join(DEVICE_FILE), json)
+    let (tmp, path) = (dir.join(format!("{DEVICE_FILE}.tmp")), dir.join(DEVICE_FILE));
+    let mut options = tokio::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    options.mode(0o600);
+    let mut file = options.open(&tmp).await.map_err(CoreError::internal)?;
+    tokio::io::AsyncWriteExt::write_all(&mut file, &json)
         .await
-        .map_err(CoreError::internal)
+        .map_err(CoreError::internal)?;
+    drop(file);
+    tokio::fs::rename(&tmp, &path).await.map_err(CoreError::internal)
 }

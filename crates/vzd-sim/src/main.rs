@@ -1,16 +1,15 @@
 //! Local VZD-FHIR-Directory for development and tests (never part of a production build).
 //!
-//! `tim-vzd-sim [--bind 127.0.0.1:8490] [--state .state/vzd] [--config config/driver.toml]`
-//! seeds the Organizations and Practitioners of the config's org-admin and practitioner
-//! devices, then serves gematik's directory paths over plain HTTP.
+//! `tim-vzd-sim [--bind 127.0.0.1:8490] [--state .state/vzd] [--seed config/vzd-seed.json]`
+//! creates the seed file's Organizations and Practitioners (once), then serves gematik's
+//! directory paths over plain HTTP.
 
 use std::process::ExitCode;
 
-use tim_client::testdriver::DriverConfig;
-use tim_client::vzd_sim::{SimConfig, seed_from_driver_config, serve, store::Store};
+use tim_vzd_sim::{Seed, SimConfig, seed, serve, store::Store};
 
 /// Local VZD-FHIR-Directory: gematik's directory paths and FHIR R4 JSON over plain HTTP,
-/// seeded from a driver config's org-admin and practitioner devices.
+/// seeded with the card holders of a seed file. Logs: RUST_LOG sets the filter.
 #[derive(clap::Parser)]
 #[command(version)]
 struct Cli {
@@ -20,20 +19,27 @@ struct Cli {
     /// Directory for the SQLite store
     #[arg(long, default_value = ".state/vzd")]
     state: String,
-    /// Driver config whose owners are seeded
-    #[arg(long, default_value = "config/driver.toml")]
-    config: String,
+    /// Organizations and practitioners to create on first start (JSON)
+    #[arg(long, default_value = "config/vzd-seed.json")]
+    seed: std::path::PathBuf,
 }
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    tim_client::logging::init("info");
-    let Cli { bind, state, config } = clap::Parser::parse();
+    let filter = std::env::var("RUST_LOG").unwrap_or_else(|_| "info".into());
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
+        .init();
+    let Cli {
+        bind,
+        state,
+        seed: seed_file,
+    } = clap::Parser::parse();
     let run = async {
         std::fs::create_dir_all(&state).map_err(|e| e.to_string())?;
         let store = Store::open(&std::path::Path::new(&state).join("vzd.sqlite")).map_err(|e| e.to_string())?;
-        let driver_config = DriverConfig::load(std::path::Path::new(&config))?;
-        let seeded = seed_from_driver_config(&store, &driver_config);
+        let seeded = seed(&store, &Seed::load(&seed_file)?);
         let listener = tokio::net::TcpListener::bind(&bind)
             .await
             .map_err(|e| format!("{bind}: {e}"))?;

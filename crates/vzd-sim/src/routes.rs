@@ -26,7 +26,7 @@ pub struct SimConfig {
 
 struct Sim {
     store: Store,
-    http: matrix_sdk::reqwest::Client,
+    http: reqwest::Client,
     config: SimConfig,
 }
 
@@ -35,7 +35,7 @@ type Shared = State<Arc<Sim>>;
 /// The directory service on `listener` until the process ends.
 pub async fn serve(listener: tokio::net::TcpListener, store: Store, config: SimConfig) -> std::io::Result<()> {
     // Local homeservers use self-signed certificates; this service is a development tool.
-    let http = matrix_sdk::reqwest::Client::builder()
+    let http = reqwest::Client::builder()
         .danger_accept_invalid_certs(true)
         .build()
         .map_err(std::io::Error::other)?;

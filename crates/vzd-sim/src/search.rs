@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use serde_json::Value;
 
-use crate::core::rules::fhir;
+use crate::fhir;
 
 pub const RESOURCE_TYPES: [&str; 6] = [
     "Organization",
@@ -39,8 +39,8 @@ impl Snapshot {
             single => vec![single],
         };
         refs.into_iter()
-            .filter_map(|r| fhir::reference_id(r, t))
-            .filter_map(|id| self.get(t, &id))
+            .filter_map(|r| fhir::referenced_id(r, t))
+            .filter_map(|id| self.get(t, id))
             .collect()
     }
 }
@@ -60,7 +60,7 @@ pub fn search(
     audience: Audience,
     allowed: &dyn Fn(&Value) -> bool,
 ) -> Value {
-    let visible = |e: &Value| audience == Audience::Staff || !fhir::is_hidden_from_insured(e);
+    let visible = |e: &Value| audience == Audience::Staff || !fhir::hidden_from_insured(e);
     let endpoints_of = |r: &Value| endpoints_of(snap, r, audience);
     let mut matches: Vec<&Value> = snap
         .of(primary)
@@ -74,7 +74,8 @@ pub fn search(
         }
         matches.retain(|r| matches_param(snap, r, primary, key, value, audience));
     }
-    let mut out: Vec<Value> = matches.iter().map(|r| (*r).clone()).collect();
+    let found: Vec<Value> = matches.iter().map(|r| (*r).clone()).collect();
+    let mut included: Vec<Value> = Vec::new();
     for (key, value) in params.iter().filter(|(k, _)| k == "_include") {
         let Some((source, field)) = value.split_once(':') else {
             continue;
@@ -83,32 +84,30 @@ pub fn search(
             continue;
         }
         for r in &matches {
-            let included: Vec<&Value> = match field {
+            let linked: Vec<&Value> = match field {
                 "endpoint" => endpoints_of(r),
                 "organization" => snap.referenced(r, "providedBy", "Organization"),
                 "practitioner" => snap.referenced(r, "practitioner", "Practitioner"),
                 "location" => snap.referenced(r, "location", "Location"),
                 _ => Vec::new(),
             };
-            for inc in included {
-                if !out
-                    .iter()
-                    .any(|o| o["resourceType"] == inc["resourceType"] && o["id"] == inc["id"])
-                {
-                    out.push(inc.clone());
+            for inc in linked {
+                let same = |o: &Value| o["resourceType"] == inc["resourceType"] && o["id"] == inc["id"];
+                if !found.iter().any(same) && !included.iter().any(same) {
+                    included.push(inc.clone());
                 }
             }
         }
         let _ = key;
     }
-    fhir::bundle(out, primary)
+    fhir::searchset(found, included)
 }
 
 /// The Endpoints a resource links that this audience may see.
 fn endpoints_of<'a>(snap: &'a Snapshot, r: &Value, audience: Audience) -> Vec<&'a Value> {
     snap.referenced(r, "endpoint", "Endpoint")
         .into_iter()
-        .filter(|e| audience == Audience::Staff || !fhir::is_hidden_from_insured(e))
+        .filter(|e| audience == Audience::Staff || !fhir::hidden_from_insured(e))
         .collect()
 }
 
@@ -210,7 +209,7 @@ mod tests {
         put(
             &mut s,
             json!({"resourceType": "Organization", "id": "o1", "name": "Praxis Dr. Test", "active": true,
-                            "identifier": [{"system": fhir::TELEMATIK_ID_SYSTEM, "value": "1-SMC-B-1"}]}),
+                            "identifier": [{"system": fhir::TELEMATIK_ID, "value": "1-SMC-B-1"}]}),
         );
         put(
             &mut s,
@@ -222,14 +221,15 @@ mod tests {
             json!({"resourceType": "Endpoint", "id": "e1", "status": "active", "address": "matrix:u/kardio:hs",
                             "connectionType": {"code": "tim"}}),
         );
-        let mut hidden = json!({"resourceType": "Endpoint", "id": "e2", "status": "active", "address": "matrix:u/geheim:hs",
-                                "connectionType": {"code": "tim-fa"}});
-        fhir::set_hidden_from_insured(&mut hidden, true);
+        let hidden = json!({"resourceType": "Endpoint", "id": "e2", "status": "active", "address": "matrix:u/geheim:hs",
+                            "connectionType": {"code": "tim-fa"},
+                            "extension": [{"url": "https://gematik.de/fhir/directory/StructureDefinition/EndpointVisibility",
+                                           "valueCoding": {"code": "hide-versicherte"}}]});
         put(&mut s, hidden);
         put(
             &mut s,
             json!({"resourceType": "Practitioner", "id": "p1", "active": true, "name": [{"text": "Dr. Erika Musterfrau", "family": "Musterfrau"}],
-                            "identifier": [{"system": fhir::TELEMATIK_ID_SYSTEM, "value": "1-HBA-1"}]}),
+                            "identifier": [{"system": fhir::TELEMATIK_ID, "value": "1-HBA-1"}]}),
         );
         put(
             &mut s,
@@ -244,9 +244,11 @@ mod tests {
     }
 
     fn ids(b: &Value) -> Vec<String> {
-        fhir::bundle_resources(b)
+        b["entry"]
+            .as_array()
+            .unwrap()
             .iter()
-            .map(|r| r["id"].as_str().unwrap().to_string())
+            .map(|e| e["resource"]["id"].as_str().unwrap().to_string())
             .collect()
     }
 
@@ -284,10 +286,7 @@ mod tests {
 
     #[test]
     fn chained_identifier_and_practitioner_name_searches() {
-        let q = p(&[(
-            "organization.identifier",
-            &format!("{}|1-SMC-B-1", fhir::TELEMATIK_ID_SYSTEM),
-        )]);
+        let q = p(&[("organization.identifier", &format!("{}|1-SMC-B-1", fhir::TELEMATIK_ID))]);
         assert_eq!(
             ids(&search(&snap(), "HealthcareService", &q, Audience::Staff, &|_| true)),
             ["h1"]
