@@ -6,7 +6,7 @@ CONFIG ?= config/driver.toml
 PROFILE ?= release
 CARGO_PROFILE = $(if $(filter debug,$(PROFILE)),dev,$(PROFILE))
 
-.PHONY: rehearsal-certs docker-test run test bench soak soak-short fachdienst-up fachdienst-down provision driver unit bdd check-prod lint fmt
+.PHONY: fuzz rehearsal-certs docker-test run test bench soak soak-short fachdienst-up fachdienst-down provision driver unit bdd check-prod lint fmt
 
 ## Local TI-M Fachdienst (4 federating Synapse + invite checker), the local VZD-FHIR-Directory
 ## (http://127.0.0.1:8490) and the test driver at https://127.0.0.1:8443/<api> (see README).
@@ -18,11 +18,15 @@ run: fachdienst-up
 test: fachdienst-up
 	python3 scripts/provision-accounts.py config/driver-bdd.toml
 	cargo fmt --all --check
+	bash scripts/lint-python.sh
 	python3 scripts/tiger_config.py --check
 	cargo test -p contract
 	cargo test -p tim-bench
+	cargo test -p tim-vzd-sim
 	bash scripts/ensure-chromium.sh
 	cargo test --features testdriver
+	cargo build -p tim-vzd-sim
+	python3 scripts/fuzz_contract.py
 	$(MAKE) soak-short
 	bash scripts/check-production.sh
 	bash scripts/compose-check.sh
@@ -72,6 +76,13 @@ lint:
 	cargo clippy --all-targets -- -D warnings
 	cargo clippy --all-targets --features testdriver -- -D warnings
 	cargo clippy --workspace --exclude tim-client --all-targets -- -D warnings
+	bash scripts/lint-python.sh
+
+## schemathesis (pinned) against its own driver: 0 server errors, 0 schema violations.
+fuzz:
+	cargo build --features testdriver --bin tim-testdriver
+	cargo build -p tim-vzd-sim
+	python3 scripts/fuzz_contract.py
 
 fmt:
 	cargo fmt --all

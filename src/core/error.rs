@@ -10,9 +10,16 @@ pub enum CoreError {
     /// The caller's input is malformed (an MXID without server name, an empty body, ...).
     #[error("invalid input: {0}")]
     InvalidInput(String),
-    /// A TI-M rule forbids the action (A_25324-01, A_26015-02, permission config, ...).
-    #[error("forbidden: {0}")]
-    Forbidden(String),
+    /// A rule the product enforces itself forbids the action, before anything is sent.
+    #[error("{}: {message}", rule.describe())]
+    RuleViolated { rule: Rule, message: String },
+    /// The homeserver refused the action (403): its permission checks (the invite checker's
+    /// permission configs, power levels, membership) rather than the product's.
+    #[error("refused by the homeserver: {0}")]
+    HomeserverForbidden(String),
+    /// The VZD-FHIR-Directory refused the action (403), e.g. a resource of another owner.
+    #[error("refused by the directory: {0}")]
+    DirectoryForbidden(String),
     /// The room, message or account does not exist for this session.
     #[error("not found: {0}")]
     NotFound(String),
@@ -37,5 +44,91 @@ pub enum CoreError {
 impl CoreError {
     pub(crate) fn internal(e: impl std::fmt::Display) -> Self {
         Self::Internal(e.to_string())
+    }
+}
+
+/// The rules the product itself enforces, each with the requirement it implements where
+/// gematik's specification names one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Rule {
+    /// ePA clients create no public rooms and make no room public or knockable (A_26015-02).
+    EpaPublicRoom,
+    /// ePA clients use no knock or restricted join rules (A_26015-02).
+    EpaJoinRule,
+    /// Private (non-public) rooms are end-to-end encrypted (A_25324-01).
+    PrivateRoomUnencrypted,
+    /// Room encryption, once on, stays on (Matrix offers no way back).
+    EncryptionSwitchedOff,
+    /// `world_readable` history is for Pro public rooms only (they alone do not federate).
+    WorldReadableHistory,
+    /// Only a message's author edits or deletes it.
+    NotTheAuthor,
+    /// Only a joined member reads or writes a room's messages.
+    NotAMember,
+    /// Of the permission config's two lists only the one of the current mode can be changed.
+    PermissionListOfOtherMode,
+}
+
+impl Rule {
+    /// gematik's requirement id, where there is one.
+    pub fn requirement(self) -> Option<&'static str> {
+        match self {
+            Rule::EpaPublicRoom | Rule::EpaJoinRule => Some("A_26015-02"),
+            Rule::PrivateRoomUnencrypted => Some("A_25324-01"),
+            Rule::EncryptionSwitchedOff
+            | Rule::WorldReadableHistory
+            | Rule::NotTheAuthor
+            | Rule::NotAMember
+            | Rule::PermissionListOfOtherMode => None,
+        }
+    }
+
+    /// A stable name for callers that report the outcome (e.g. an API error code).
+    pub fn code(self) -> &'static str {
+        match self {
+            Rule::EpaPublicRoom => "EPA_PUBLIC_ROOM",
+            Rule::EpaJoinRule => "EPA_JOIN_RULE",
+            Rule::PrivateRoomUnencrypted => "PRIVATE_ROOM_UNENCRYPTED",
+            Rule::EncryptionSwitchedOff => "ENCRYPTION_SWITCHED_OFF",
+            Rule::WorldReadableHistory => "WORLD_READABLE_HISTORY",
+            Rule::NotTheAuthor => "NOT_THE_AUTHOR",
+            Rule::NotAMember => "NOT_A_MEMBER",
+            Rule::PermissionListOfOtherMode => "PERMISSION_LIST_OF_OTHER_MODE",
+        }
+    }
+
+    fn describe(self) -> String {
+        match self.requirement() {
+            Some(id) => format!("forbidden by {id}"),
+            None => "forbidden".to_string(),
+        }
+    }
+
+    /// The error for a violation of this rule.
+    pub(crate) fn violated(self, message: impl Into<String>) -> CoreError {
+        CoreError::RuleViolated {
+            rule: self,
+            message: message.into(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_violation_names_its_requirement() {
+        let e = Rule::EpaPublicRoom.violated("ePA clients must not create public rooms");
+        assert_eq!(
+            e.to_string(),
+            "forbidden by A_26015-02: ePA clients must not create public rooms"
+        );
+        assert_eq!(
+            Rule::NotAMember.violated("x").to_string(),
+            "forbidden: x",
+            "no requirement id where gematik names none"
+        );
     }
 }

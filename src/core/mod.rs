@@ -20,7 +20,7 @@ pub mod matrix;
 pub mod rules;
 pub mod vzd;
 
-pub use error::{CoreError, CoreResult};
+pub use error::{CoreError, CoreResult, Rule};
 pub use ids::Mxid;
 pub use matrix::contacts::{Contacts, DEFAULT_CONTACT_API_PATH};
 pub use matrix::keys::Keys;

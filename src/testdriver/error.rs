@@ -45,7 +45,9 @@ impl From<CoreError> for DriverError {
     fn from(e: CoreError) -> Self {
         let (status, code) = match &e {
             CoreError::InvalidInput(_) => (StatusCode::BAD_REQUEST, "INVALID_INPUT"),
-            CoreError::Forbidden(_) => (StatusCode::FORBIDDEN, "FORBIDDEN"),
+            CoreError::RuleViolated { rule, .. } => (StatusCode::FORBIDDEN, rule.code()),
+            CoreError::HomeserverForbidden(_) => (StatusCode::FORBIDDEN, "HOMESERVER_FORBIDDEN"),
+            CoreError::DirectoryForbidden(_) => (StatusCode::FORBIDDEN, "DIRECTORY_FORBIDDEN"),
             CoreError::NotFound(_) => (StatusCode::NOT_FOUND, "NOT_FOUND"),
             CoreError::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "UNAUTHORIZED"),
             CoreError::Homeserver { status, .. } if (400..500).contains(status) => (
@@ -130,7 +132,9 @@ mod tests {
     #[test]
     fn core_outcomes_map_to_the_statuses_the_suite_expects() {
         let cases = [
-            (CoreError::Forbidden("x".into()), 403),
+            (crate::core::Rule::EpaPublicRoom.violated("x"), 403),
+            (CoreError::HomeserverForbidden("x".into()), 403),
+            (CoreError::DirectoryForbidden("x".into()), 403),
             (CoreError::NotFound("x".into()), 404),
             (CoreError::InvalidInput("x".into()), 400),
             (

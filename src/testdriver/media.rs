@@ -33,9 +33,11 @@ pub async fn post_media_file(
     Ok((StatusCode::CREATED, Json(dto(json!({"fileId": file_id}))?)))
 }
 
+/// Always `application/octet-stream`, the type the contract documents for downloads; the
+/// file's own type travels in its message (`info.mimetype`).
 async fn download(LoggedIn { session, .. }: LoggedIn, p: Params) -> DriverResult<impl IntoResponse> {
     let file = session.media().download(p.get("fileId")?).await?;
-    Ok(([(header::CONTENT_TYPE, file.content_type)], file.bytes))
+    Ok(([(header::CONTENT_TYPE, "application/octet-stream")], file.bytes))
 }
 
 /// # GET /devices/{deviceId}/media/authenticated/{fileId}

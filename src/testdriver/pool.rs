@@ -208,7 +208,11 @@ impl Api {
         {
             return Ok(active.session.clone());
         }
-        if let Some(active) = slot.take() {
+        // The same account shares the store: its old session ends first. Another account's
+        // ends only once the new login worked, so a refused login keeps the device as it was.
+        if slot.as_ref().is_some_and(|a| a.session.user_id() == &user)
+            && let Some(active) = slot.take()
+        {
             self.files.remove_login(device.config.id);
             active.session.logout().await;
         }
@@ -221,6 +225,9 @@ impl Api {
             product: self.product(),
         })
         .await?;
+        if let Some(previous) = slot.take() {
+            previous.session.logout().await;
+        }
         let since = Utc::now();
         let saved = SavedLogin {
             user: user.as_str().to_string(),

@@ -28,7 +28,7 @@ fn errcode(api: &ApiError) -> String {
 fn from_status(status: u16, errcode: String, text: String) -> CoreError {
     match status {
         401 => CoreError::Unauthorized(text),
-        403 => CoreError::Forbidden(text),
+        403 => CoreError::HomeserverForbidden(text),
         404 => CoreError::NotFound(text),
         _ => CoreError::Homeserver {
             status,
@@ -46,7 +46,7 @@ mod tests {
     fn a_refused_invite_is_forbidden() {
         assert!(matches!(
             from_status(403, "M_FORBIDDEN".into(), "no".into()),
-            CoreError::Forbidden(_)
+            CoreError::HomeserverForbidden(_)
         ));
     }
 

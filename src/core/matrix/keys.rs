@@ -2,7 +2,7 @@
 //! cross-signing keys and the key of the server-side room-key backup that every device of
 //! the account keeps uploading to. A new device that imports it can read earlier messages.
 
-use matrix_sdk::encryption::recovery::RecoveryState;
+use matrix_sdk::encryption::recovery::{RecoveryError, RecoveryState};
 use matrix_sdk_store_encryption::StoreCipher;
 use serde::{Deserialize, Serialize};
 
@@ -41,10 +41,22 @@ impl Keys<'_> {
         {
             return Ok(key);
         }
-        let key = if recovery.state() == RecoveryState::Enabled {
+        let made = if recovery.state() == RecoveryState::Enabled {
             recovery.reset_key().await
         } else {
             recovery.enable().await
+        };
+        let key = match made {
+            // The account has a backup this device is not connected to and no secret storage
+            // holding its key (another device's automatic backup): nobody can hand that key
+            // to a new device, so a backup that this recovery key opens replaces it.
+            Err(RecoveryError::BackupExistsOnServer) => {
+                tracing::info!("replacing a key backup that no recovery key opens");
+                let backups = self.session.client().encryption().backups();
+                backups.disable_and_delete().await.map_err(CoreError::internal)?;
+                recovery.enable().await
+            }
+            other => other,
         }
         .map_err(CoreError::internal)?;
         self.remember_key(&key).await?;

@@ -17,7 +17,7 @@ use super::rooms::{Membership, describe};
 use crate::core::rules::direct_chat::{self, DirectCandidate, DirectRoute};
 use crate::core::rules::members::member_list_stale;
 use crate::core::rules::timeline::{self, MessageBody};
-use crate::core::{CoreError, CoreResult, Mxid, Session};
+use crate::core::{CoreError, CoreResult, Mxid, Rule, Session};
 
 /// What the user wants to send. An attachment refers to an upload staged with
 /// [`crate::core::Media::stage`] by its `file_id`.
@@ -161,7 +161,7 @@ impl Messages<'_> {
     }
 
     /// A room the account is not in: readable only if its history is `world_readable`
-    /// (the homeserver answers 403 otherwise, which surfaces as `Forbidden`).
+    /// (the homeserver answers 403 otherwise, which surfaces as `HomeserverForbidden`).
     async fn read_without_membership(&self, room_id: &str) -> CoreResult<Vec<Message>> {
         let mut request = get_message_events::Request::backward(parse(room_id)?);
         request.limit = 100u32.into();
@@ -251,7 +251,7 @@ impl Messages<'_> {
     async fn own_message(&self, room_id: &str, message_id: &str) -> CoreResult<Message> {
         let m = self.find_message(room_id, message_id).await?;
         if m.author != self.session.user_id().as_str() {
-            return Err(CoreError::Forbidden("only the author may edit a message".into()));
+            return Err(Rule::NotTheAuthor.violated("only the author may edit a message"));
         }
         Ok(m)
     }
@@ -366,13 +366,13 @@ impl Messages<'_> {
     fn room_of(&self, message: &Message) -> CoreResult<Room> {
         let room = self.session.client().get_room(&parse(&message.room_id)?);
         room.filter(|r| r.state() == RoomState::Joined)
-            .ok_or_else(|| CoreError::Forbidden(format!("not a member of room {}", message.room_id)))
+            .ok_or_else(|| Rule::NotAMember.violated(format!("not a member of room {}", message.room_id)))
     }
 
     async fn joined_room(&self, room_id: &str) -> CoreResult<Room> {
         let room = self.known_room(room_id).await?;
         if room.state() != RoomState::Joined {
-            return Err(CoreError::Forbidden(format!("not a member of room {room_id}")));
+            return Err(Rule::NotAMember.violated(format!("not a member of room {room_id}")));
         }
         Ok(room)
     }

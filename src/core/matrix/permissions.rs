@@ -9,7 +9,7 @@ use super::errors::from_sdk;
 use crate::core::rules::permissions::{
     self, Entries, KEPT_LISTS_EVENT_TYPE, List, Mode, PermissionError, PermissionLists,
 };
-use crate::core::{CoreError, CoreResult, Session};
+use crate::core::{CoreError, CoreResult, Rule, Session};
 
 pub struct Permissions<'a> {
     session: &'a Session,
@@ -39,7 +39,7 @@ impl Permissions<'_> {
         Ok(self.load().await?.entries(list).clone())
     }
 
-    /// Adds entries to the list that counts in the current mode (else `Forbidden`).
+    /// Adds entries to the list that counts in the current mode (else `RuleViolated`).
     pub async fn add(&self, list: List, entries: &Entries) -> CoreResult<Entries> {
         let mut lists = self.load().await?;
         lists.add(list, entries, self.session.product()).map_err(core_error)?;
@@ -100,9 +100,8 @@ impl Permissions<'_> {
 
 fn core_error(e: PermissionError) -> CoreError {
     match e {
-        PermissionError::WrongMode { list, mode } => {
-            CoreError::Forbidden(format!("the {list:?} list cannot be changed in mode {}", mode.as_str()))
-        }
+        PermissionError::WrongMode { list, mode } => Rule::PermissionListOfOtherMode
+            .violated(format!("the {list:?} list cannot be changed in mode {}", mode.as_str())),
         PermissionError::Invalid(m) => CoreError::InvalidInput(m),
     }
 }

@@ -262,7 +262,7 @@ impl Rooms<'_> {
         Ok(room_id)
     }
 
-    /// Invites each user in turn; the homeserver's refusal surfaces as `Forbidden`.
+    /// Invites each user in turn; the homeserver's refusal surfaces as `HomeserverForbidden`.
     pub async fn invite(&self, room_id: &str, users: &[Mxid]) -> CoreResult<RoomInfo> {
         let room = self.room(room_id).await?;
         for user in users {

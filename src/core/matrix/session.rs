@@ -119,7 +119,7 @@ impl Session {
             login = login.device_id(&device.device_id);
         }
         let response = login.send().await.map_err(|e| match from_sdk(e) {
-            CoreError::Forbidden(m) | CoreError::Unauthorized(m) => CoreError::Unauthorized(m),
+            CoreError::HomeserverForbidden(m) | CoreError::Unauthorized(m) => CoreError::Unauthorized(m),
             other => other,
         })?;
         write_stored_device(

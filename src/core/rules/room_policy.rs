@@ -1,7 +1,7 @@
 //! Room creation policy of TI-M (gemSpec_TI-M_Basis/Pro/ePA): which rooms a client may
 //! create, and with which mandatory settings. Pure: a request goes in, a plan comes out.
 
-use crate::core::{CoreError, Mxid};
+use crate::core::{CoreError, Mxid, Rule};
 
 /// Room version every TI-M room is created with (A_26248); 11 must not be created.
 pub const ROOM_VERSION: &str = "10";
@@ -135,9 +135,7 @@ pub fn plan_room(product: Product, req: NewRoom) -> Result<RoomPlan, CoreError> 
     let public = req.access == Some(RoomAccess::Public) || req.join_rule == Some(JoinRule::Public);
     let (join_rule, history, encrypted, federate) = if public {
         if product == Product::Epa {
-            return Err(CoreError::Forbidden(
-                "TI-M ePA clients must not create public rooms (A_26015-02)".into(),
-            ));
+            return Err(Rule::EpaPublicRoom.violated("TI-M ePA clients must not create public rooms"));
         }
         if req.join_rule.is_some_and(|j| j != JoinRule::Public) {
             return Err(CoreError::InvalidInput(
@@ -154,9 +152,7 @@ pub fn plan_room(product: Product, req: NewRoom) -> Result<RoomPlan, CoreError> 
     } else {
         let encrypted = req.encrypted.unwrap_or(true);
         if !encrypted {
-            return Err(CoreError::Forbidden(
-                "private TI-M rooms must be encrypted (A_25324-01, A_26015-02)".into(),
-            ));
+            return Err(Rule::PrivateRoomUnencrypted.violated("private TI-M rooms must be encrypted"));
         }
         let join_rule = req.join_rule.unwrap_or(JoinRule::Invite);
         if matches!(
@@ -164,15 +160,15 @@ pub fn plan_room(product: Product, req: NewRoom) -> Result<RoomPlan, CoreError> 
             JoinRule::Knock | JoinRule::KnockRestricted | JoinRule::Restricted
         ) && product == Product::Epa
         {
-            return Err(CoreError::Forbidden(format!(
-                "TI-M ePA clients must not use the join rule {join_rule:?}"
-            )));
+            return Err(
+                Rule::EpaJoinRule.violated(format!("TI-M ePA clients must not use the join rule {join_rule:?}"))
+            );
         }
         let history = req.history.unwrap_or(HistoryVisibility::Invited);
         if history == HistoryVisibility::WorldReadable {
-            return Err(CoreError::Forbidden(
-                "world_readable history is only allowed in Pro public rooms".into(),
-            ));
+            return Err(
+                Rule::WorldReadableHistory.violated("world_readable history is only allowed in Pro public rooms")
+            );
         }
         (join_rule, history, true, true)
     };
@@ -238,9 +234,7 @@ pub fn plan_update(
             && product == Product::Epa)
     {
         return Err(match product {
-            Product::Epa => {
-                CoreError::Forbidden("TI-M ePA rooms cannot become public or knockable (A_26015-02)".into())
-            }
+            Product::Epa => Rule::EpaPublicRoom.violated("TI-M ePA rooms cannot become public or knockable"),
             // A federating Pro room cannot become a (non-federating) public room (13X.01.05/06).
             Product::Pro => {
                 CoreError::InvalidInput("an existing room cannot be made public; create a public room instead".into())
@@ -264,15 +258,15 @@ pub fn plan_update(
     }
     if let Some(h) = wanted.history.filter(|_| changed(&wanted.history, &current.history)) {
         if h == HistoryVisibility::WorldReadable && (product == Product::Epa || federated) {
-            return Err(CoreError::Forbidden(
-                "world_readable history is only allowed in Pro public rooms".into(),
-            ));
+            return Err(
+                Rule::WorldReadableHistory.violated("world_readable history is only allowed in Pro public rooms")
+            );
         }
         out.push(RoomChange::History(h));
     }
     match (current.encrypted, wanted.encrypted) {
         (Some(true), Some(false)) => {
-            return Err(CoreError::Forbidden("encryption cannot be switched off".into()));
+            return Err(Rule::EncryptionSwitchedOff.violated("encryption cannot be switched off"));
         }
         (Some(false), Some(true)) => out.push(RoomChange::EnableEncryption),
         _ => {}
@@ -322,7 +316,7 @@ mod tests {
                 encrypted: Some(false),
                 ..named("r")
             };
-            assert!(matches!(plan_room(product, req), Err(CoreError::Forbidden(_))));
+            assert!(matches!(plan_room(product, req), Err(CoreError::RuleViolated { .. })));
         }
     }
 
@@ -345,7 +339,10 @@ mod tests {
             access: Some(RoomAccess::Public),
             ..named("p")
         };
-        assert!(matches!(plan_room(Product::Epa, req), Err(CoreError::Forbidden(_))));
+        assert!(matches!(
+            plan_room(Product::Epa, req),
+            Err(CoreError::RuleViolated { .. })
+        ));
     }
 
     #[test]
@@ -367,7 +364,10 @@ mod tests {
             history: Some(HistoryVisibility::WorldReadable),
             ..named("r")
         };
-        assert!(matches!(plan_room(Product::Pro, req), Err(CoreError::Forbidden(_))));
+        assert!(matches!(
+            plan_room(Product::Pro, req),
+            Err(CoreError::RuleViolated { .. })
+        ));
     }
 
     #[test]
@@ -421,7 +421,7 @@ mod tests {
         ));
         assert!(matches!(
             plan_update(Product::Epa, &private_room(), &wanted, true),
-            Err(CoreError::Forbidden(_))
+            Err(CoreError::RuleViolated { .. })
         ));
         let knock = RoomSettings {
             join_rule: Some(JoinRule::Knock),
@@ -429,7 +429,7 @@ mod tests {
         };
         assert!(matches!(
             plan_update(Product::Epa, &private_room(), &knock, true),
-            Err(CoreError::Forbidden(_))
+            Err(CoreError::RuleViolated { .. })
         ));
         let access = RoomSettings {
             access: Some(RoomAccess::Public),
@@ -437,7 +437,7 @@ mod tests {
         };
         assert!(matches!(
             plan_update(Product::Epa, &private_room(), &access, true),
-            Err(CoreError::Forbidden(_))
+            Err(CoreError::RuleViolated { .. })
         ));
     }
 
@@ -449,11 +449,11 @@ mod tests {
         };
         assert!(matches!(
             plan_update(Product::Pro, &private_room(), &wanted, true),
-            Err(CoreError::Forbidden(_))
+            Err(CoreError::RuleViolated { .. })
         ));
         assert!(matches!(
             plan_update(Product::Epa, &private_room(), &wanted, false),
-            Err(CoreError::Forbidden(_))
+            Err(CoreError::RuleViolated { .. })
         ));
         assert_eq!(
             plan_update(Product::Pro, &private_room(), &wanted, false).unwrap(),

@@ -41,7 +41,7 @@ pub(crate) async fn call(
         200..=299 => Ok(body),
         400 | 422 => Err(CoreError::InvalidInput(message())),
         401 => Err(CoreError::Unauthorized(message())),
-        403 => Err(CoreError::Forbidden(message())),
+        403 => Err(CoreError::DirectoryForbidden(message())),
         404 | 410 => Err(CoreError::NotFound(message())),
         _ => Err(CoreError::Directory {
             status: Some(status),
