@@ -19,6 +19,7 @@ test: fachdienst-up
 	python3 scripts/provision-accounts.py config/driver-bdd.toml
 	cargo fmt --all --check
 	bash scripts/lint-python.sh
+	python3 scripts/driver_configs.py --check
 	python3 scripts/tiger_config.py --check
 	cargo test -p contract
 	cargo test -p tim-bench

@@ -14,6 +14,7 @@ struct Pki {
     dir: PathBuf,
     good: reqwest::Identity,
     revoked: reqwest::Identity,
+    other: reqwest::Identity,
 }
 
 fn client_cert(ca: &CertifiedIssuer<'_, KeyPair>, cn: &str, serial: u64) -> reqwest::Identity {
@@ -54,6 +55,7 @@ fn make_pki() -> Pki {
     Pki {
         good: client_cert(&ca, "vendor test client", 42),
         revoked: client_cert(&ca, "revoked client", 7),
+        other: client_cert(&ca, "other vendor", 43),
         dir,
     }
 }
@@ -117,5 +119,29 @@ async fn mtls_requires_a_valid_client_certificate_and_reports_its_cn() {
         .unwrap();
     assert_eq!(claimed["claimerCn"], "vendor test client", "{claimed}");
     assert_eq!(claimed["deviceStatus"], "claimed");
+
+    // Another client certificate can neither take, use nor release the device.
+    let other = client(Some(pki.other));
+    let status = |r: reqwest::Response| r.status().as_u16();
+    let claim = serde_json::json!({"claimerName": "other vendor", "claimFor": 120});
+    let taken = other
+        .post(format!("{base}/devices/1/claim"))
+        .json(&claim)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(status(taken), 409, "already claimed");
+    let used = other.post(format!("{base}/devices/1/login")).send().await.unwrap();
+    assert_eq!(status(used), 403, "claimed with another certificate");
+    let released = other.post(format!("{base}/devices/1/unclaim")).send().await.unwrap();
+    let code = released.status().as_u16();
+    let body: serde_json::Value = released.json().await.unwrap();
+    assert_eq!(
+        (code, body["errorCode"].as_str()),
+        (403, Some("WRONG_CLAIMER")),
+        "{body}"
+    );
+    let mine = good.post(format!("{base}/devices/1/unclaim")).send().await.unwrap();
+    assert_eq!(status(mine), 200, "the holder releases it");
     let _ = std::fs::remove_dir_all(&pki.dir);
 }

@@ -1,5 +1,6 @@
 //! Tag `searchInFhirDirectory`: directory searches as the logged-in user. Always 200 with a
-//! well-formed Bundle (`total` present); a malformed query finds nothing.
+//! well-formed Bundle (`total` present): the core's search answers "nothing found" for blank
+//! or malformed input and for an unreachable directory.
 
 use axum::Json;
 use axum::extract::Query;
@@ -8,19 +9,6 @@ use serde_json::Value;
 
 use super::error::DriverResult;
 use super::extract::LoggedIn;
-use crate::core::rules::fhir;
-
-fn empty() -> Value {
-    fhir::bundle(Vec::new(), "Bundle")
-}
-
-/// A directory failure finds nothing (logged): searches always answer a well-formed Bundle.
-fn or_empty(result: crate::core::CoreResult<Value>) -> Value {
-    result.unwrap_or_else(|e| {
-        tracing::warn!(error = %e, "directory search failed");
-        empty()
-    })
-}
 
 #[derive(Deserialize)]
 pub struct OrgQuery {
@@ -40,10 +28,7 @@ pub async fn search_organization(
     Query(q): Query<OrgQuery>,
 ) -> DriverResult<Json<Value>> {
     let directory = session.directory(api.directory()?);
-    Ok(Json(match q.name.filter(|n| !n.trim().is_empty()) {
-        Some(name) => or_empty(directory.find_healthcare_services(&name).await),
-        None => empty(),
-    }))
+    Ok(Json(directory.search_healthcare_services(q.name.as_deref()).await))
 }
 
 #[derive(Deserialize)]
@@ -64,10 +49,9 @@ pub async fn search_hs_endpoint(
     Query(q): Query<EndpointQuery>,
 ) -> DriverResult<Json<Value>> {
     let directory = session.directory(api.directory()?);
-    Ok(Json(match q.mx_id.as_deref().map(fhir::mxid_of_uri) {
-        Some(Ok(mxid)) => or_empty(directory.find_healthcare_service_endpoints(&mxid).await),
-        _ => empty(),
-    }))
+    Ok(Json(
+        directory.search_healthcare_service_endpoints(q.mx_id.as_deref()).await,
+    ))
 }
 
 #[derive(Deserialize)]
@@ -89,14 +73,8 @@ pub async fn search_practitioner(
 ) -> DriverResult<Json<Value>> {
     let directory = session.directory(api.directory()?);
     Ok(Json(
-        match (
-            q.mxid.as_deref().map(fhir::mxid_of_uri),
-            q.name.filter(|n| !n.trim().is_empty()),
-        ) {
-            (Some(Ok(mxid)), _) => or_empty(directory.find_practitioner_by_mxid(&mxid).await),
-            (Some(Err(_)), _) => empty(),
-            (None, Some(name)) => or_empty(directory.find_practitioners_by_name(&name).await),
-            (None, None) => empty(),
-        },
+        directory
+            .search_practitioners(q.mxid.as_deref(), q.name.as_deref())
+            .await,
     ))
 }

@@ -32,6 +32,53 @@ impl Session {
     }
 }
 
+/// What a user typed into a search: answered with hits or an empty Bundle, never an error. A
+/// search screen shows "nothing found" when the input is blank or not an address, or when the
+/// directory cannot be reached (logged), rather than failing.
+impl Directory<'_> {
+    /// Organisations' HealthcareServices by (part of) their name.
+    pub async fn search_healthcare_services(&self, name: Option<&str>) -> Value {
+        match non_blank(name) {
+            Some(name) => or_nothing(self.find_healthcare_services(name).await),
+            None => nothing(),
+        }
+    }
+
+    /// HealthcareServices reachable at a Matrix address (`matrix:u/…` or an MXID).
+    pub async fn search_healthcare_service_endpoints(&self, address: Option<&str>) -> Value {
+        match address.map(fhir::mxid_of_uri) {
+            Some(Ok(mxid)) => or_nothing(self.find_healthcare_service_endpoints(&mxid).await),
+            _ => nothing(),
+        }
+    }
+
+    /// Practitioners by Matrix address, else by (part of) their name; an address that is
+    /// not one finds nobody (the name is not tried instead).
+    pub async fn search_practitioners(&self, address: Option<&str>, name: Option<&str>) -> Value {
+        match (address.map(fhir::mxid_of_uri), non_blank(name)) {
+            (Some(Ok(mxid)), _) => or_nothing(self.find_practitioner_by_mxid(&mxid).await),
+            (Some(Err(_)), _) | (None, None) => nothing(),
+            (None, Some(name)) => or_nothing(self.find_practitioners_by_name(name).await),
+        }
+    }
+}
+
+fn non_blank(text: Option<&str>) -> Option<&str> {
+    text.filter(|t| !t.trim().is_empty())
+}
+
+/// An empty searchset Bundle (`total` 0).
+fn nothing() -> Value {
+    fhir::bundle(Vec::new(), "Bundle")
+}
+
+fn or_nothing(result: CoreResult<Value>) -> Value {
+    result.unwrap_or_else(|e| {
+        tracing::warn!(error = %e, "directory search failed; showing no hits");
+        nothing()
+    })
+}
+
 impl Directory<'_> {
     /// HealthcareServices whose name contains `name`, with their Endpoints and Organization.
     pub async fn find_healthcare_services(&self, name: &str) -> CoreResult<Value> {
