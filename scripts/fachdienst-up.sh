@@ -5,7 +5,8 @@
 # re-signs the federation list, (re)starts only what is not running, re-registers
 # nothing that exists. Docker-free; talks only to 127.0.0.1 (and PyPI when installing).
 #
-# Usage:  scripts/fachdienst-up.sh [1|2|3|4]        (default 4 = Pro hs1 + Pro hs2 + ePA hs3 + TI-M 1.1 hs4)
+# Usage:  scripts/fachdienst-up.sh [N]   the first N rows of HOMESERVERS below (default 4 = Pro hs1 +
+#         Pro hs2 + ePA hs3 + TI-M 1.1 hs4). The Python parts live in scripts/fachdienst/.
 #   hs4 is a TI-M 1.1 Pro homeserver: synapse-invite-checker 0.2.2 (contact management API,
 #   invite windows for remote inviters), installed beside the venv's newer checker and put
 #   first on hs4's PYTHONPATH; no compat shim.
@@ -34,7 +35,6 @@
 set -euo pipefail
 
 COUNT="${1:-${SYNAPSE_COUNT:-4}}"
-[[ "$COUNT" =~ ^[1234]$ ]] || { echo "usage: $0 [1|2|3|4]" >&2; exit 2; }
 
 SYNAPSE_VERSION="1.163.2"
 CHECKER_VERSION="0.6.1"
@@ -45,18 +45,26 @@ VENV="${SYNAPSE_VENV:-$ROOT/.fachdienst/venv}"
 STATE="${SYNAPSE_STATE:-$ROOT/.fachdienst/state}"
 PY="$VENV/bin/python"
 FEDLIST_PORT="${FEDLIST_PORT:-8480}"
-HS1_NAME="${HS1_NAME:-127.0.0.11}"
-HS2_NAME="${HS2_NAME:-127.0.0.12}"
-HS3_NAME="${HS3_NAME:-127.0.0.13}"
-HS4_NAME="${HS4_NAME:-127.0.0.14}"
-HS1_CLIENT_PORT="${HS1_CLIENT_PORT:-8008}"
-HS2_CLIENT_PORT="${HS2_CLIENT_PORT:-8018}"
-HS3_CLIENT_PORT="${HS3_CLIENT_PORT:-8028}"
-HS4_CLIENT_PORT="${HS4_CLIENT_PORT:-8038}"
 TIM_TYPE="${TIM_TYPE:-pro}"
-HS1_TIM_TYPE="${HS1_TIM_TYPE:-$TIM_TYPE}"
-HS2_TIM_TYPE="${HS2_TIM_TYPE:-$TIM_TYPE}"
-HS3_TIM_TYPE="${HS3_TIM_TYPE:-epa}"
+# The homeservers, one row each: server_name, client port, TI-M type (pro | epa | pro-1.1:
+# invite checker 0.2.2), TelematikID in the federation list, IK when it is an insurance's (epa).
+# hsN is row N. Adding a homeserver is a row here (plus its API in config/driver.template.toml).
+HOMESERVERS=(
+  "${HS1_NAME:-127.0.0.11} ${HS1_CLIENT_PORT:-8008} ${HS1_TIM_TYPE:-$TIM_TYPE} 1-TEST-HS1 100000001"
+  "${HS2_NAME:-127.0.0.12} ${HS2_CLIENT_PORT:-8018} ${HS2_TIM_TYPE:-$TIM_TYPE} 1-TEST-HS2 100000002"
+  "${HS3_NAME:-127.0.0.13} ${HS3_CLIENT_PORT:-8028} ${HS3_TIM_TYPE:-epa}       1-TEST-HS3 100000003"
+  "${HS4_NAME:-127.0.0.14} ${HS4_CLIENT_PORT:-8038} pro-1.1                    1-TEST-HS4 -"
+)
+[[ "$COUNT" =~ ^[0-9]+$ ]] && (( COUNT >= 1 && COUNT <= ${#HOMESERVERS[@]} )) \
+  || { echo "usage: $0 [1..${#HOMESERVERS[@]}]" >&2; exit 2; }
+# Per row, as arrays: ALL_* cover every row (all are on the federation list and whitelist),
+# NAMES/CPORTS/TYPES the first COUNT (the ones started).
+ALL_NAMES=(); ALL_PORTS=(); ALL_TYPES=(); ALL_TIDS=(); ALL_IKS=()
+for row in "${HOMESERVERS[@]}"; do
+  read -r n p t tid ik <<< "$row"
+  ALL_NAMES+=("$n"); ALL_PORTS+=("$p"); ALL_TYPES+=("$t"); ALL_TIDS+=("$tid"); ALL_IKS+=("$ik")
+done
+NAMES=("${ALL_NAMES[@]:0:$COUNT}"); CPORTS=("${ALL_PORTS[@]:0:$COUNT}"); TYPES=("${ALL_TYPES[@]:0:$COUNT}")
 TIM_VERSION="${TIM_VERSION:-1.1}"
 TIM_DEFAULT_SETTING="${TIM_DEFAULT_SETTING:-allow all}"
 SECRET="${SYNAPSE_SHARED_SECRET:-tim-test-shared-secret}"
@@ -124,8 +132,8 @@ if ! have_pinned; then
   "$VENV/bin/pip" install -q "matrix-synapse==$SYNAPSE_VERSION" "synapse-invite-checker==$CHECKER_VERSION"
 fi
 CHECKER_11_DIR="$VENV/checker-$CHECKER_11_VERSION"
-if (( COUNT >= 4 )) && [[ ! -f "$CHECKER_11_DIR/synapse_invite_checker/__init__.py" ]]; then
-  log "installing synapse-invite-checker==$CHECKER_11_VERSION into $CHECKER_11_DIR (for hs4)"
+if [[ " ${TYPES[*]} " == *" pro-1.1 "* ]] && [[ ! -f "$CHECKER_11_DIR/synapse_invite_checker/__init__.py" ]]; then
+  log "installing synapse-invite-checker==$CHECKER_11_VERSION into $CHECKER_11_DIR (for the TI-M 1.1 homeserver)"
   # Its dependencies are already in the venv (the newer checker and Synapse need them too).
   "$VENV/bin/pip" install -q --no-deps --target "$CHECKER_11_DIR" "synapse-invite-checker==$CHECKER_11_VERSION"
 fi
@@ -135,12 +143,6 @@ fi
 command -v curl >/dev/null || die "curl missing (apt-get install curl)"
 command -v openssl >/dev/null || die "openssl missing (apt-get install openssl)"
 mkdir -p "$STATE/bin" "$STATE/fedlist/www" "$STATE/fedlist/pki"
-
-NAMES=("$HS1_NAME"); CPORTS=("$HS1_CLIENT_PORT")
-(( COUNT >= 2 )) && { NAMES+=("$HS2_NAME"); CPORTS+=("$HS2_CLIENT_PORT"); }
-(( COUNT >= 3 )) && { NAMES+=("$HS3_NAME"); CPORTS+=("$HS3_CLIENT_PORT"); }
-(( COUNT >= 4 )) && { NAMES+=("$HS4_NAME"); CPORTS+=("$HS4_CLIENT_PORT"); }
-ALL_NAMES=("$HS1_NAME" "$HS2_NAME" "$HS3_NAME" "$HS4_NAME")   # all always on the federation list / whitelist
 
 for n in "${NAMES[@]}"; do
   h="$(fed_host "$n")"; fed_port "$n" >/dev/null
@@ -168,14 +170,16 @@ DOMAINS="$STATE/fedlist/domains.json"
 if [[ -s "$STATE/fedlist/domains.custom.json" ]]; then
   DOMAINS="$STATE/fedlist/domains.custom.json"
 else
-  cat > "$DOMAINS" <<EOF
-[
-  {"domain": "$HS1_NAME", "telematikID": "1-TEST-HS1", "timAnbieter": null, "isInsurance": $([[ $HS1_TIM_TYPE == epa ]] && echo 'true, "ik": ["100000001"]' || echo false)},
-  {"domain": "$HS2_NAME", "telematikID": "1-TEST-HS2", "timAnbieter": null, "isInsurance": $([[ $HS2_TIM_TYPE == epa ]] && echo 'true, "ik": ["100000002"]' || echo false)},
-  {"domain": "$HS3_NAME", "telematikID": "1-TEST-HS3", "timAnbieter": null, "isInsurance": $([[ $HS3_TIM_TYPE == epa ]] && echo 'true, "ik": ["100000003"]' || echo false)},
-  {"domain": "$HS4_NAME", "telematikID": "1-TEST-HS4", "timAnbieter": null, "isInsurance": false}
-]
-EOF
+  {
+    echo "["
+    for idx in "${!ALL_NAMES[@]}"; do
+      insurance=false
+      [[ "${ALL_TYPES[$idx]}" == epa ]] && insurance="true, \"ik\": [\"${ALL_IKS[$idx]}\"]"
+      sep=","; (( idx + 1 == ${#ALL_NAMES[@]} )) && sep=""
+      echo "  {\"domain\": \"${ALL_NAMES[$idx]}\", \"telematikID\": \"${ALL_TIDS[$idx]}\", \"timAnbieter\": null, \"isInsurance\": $insurance}$sep"
+    done
+    echo "]"
+  } > "$DOMAINS"
 fi
 for n in "${NAMES[@]}"; do
   grep -qF "\"$n\"" "$DOMAINS" || log "WARNING: $n is not in $DOMAINS - all its invites will be refused"
@@ -341,7 +345,6 @@ for idx in "${!NAMES[@]}"; do
   fi
 done
 
-TYPES=("$HS1_TIM_TYPE" "$HS2_TIM_TYPE" "$HS3_TIM_TYPE" "pro-1.1")
 for idx in "${!NAMES[@]}"; do write_config $((idx+1)) "${NAMES[$idx]}" "${CPORTS[$idx]}" "${TYPES[$idx]}"; done
 for idx in "${!NAMES[@]}"; do start_hs $((idx+1)); done
 
