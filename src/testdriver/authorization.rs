@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 
 use super::convert::dto;
 use super::error::{DriverError, DriverResult};
-use super::extract::{AppJson, ClaimedDevice, LoggedIn};
+use super::extract::{AppJson, LoggedIn};
 use crate::core::{AuthorizationMode, PermissionEntries, PermissionList};
 
 /// # GET /devices/{deviceId}/authorizationMode
@@ -18,8 +18,7 @@ use crate::core::{AuthorizationMode, PermissionEntries, PermissionList};
     params(("deviceId" = i64, Path, description = "ID of the device that will be used."),
            ("Transaction-Id" = Option<String>, Header, description = "Transaction id of the test case")),
     responses((status = 200, body = contract_types::AuthorizationMode)))]
-pub async fn get_authorization_mode(ClaimedDevice { api, device }: ClaimedDevice) -> DriverResult<Json<Value>> {
-    let session = api.session(&device).await?;
+pub async fn get_authorization_mode(LoggedIn { session, .. }: LoggedIn) -> DriverResult<Json<Value>> {
     Ok(Json(json!(session.permissions().mode().await?.as_str())))
 }
 
@@ -47,8 +46,7 @@ macro_rules! list_handlers {
             params(("deviceId" = i64, Path, description = "ID of the device that will be used."),
                    ("Transaction-Id" = Option<String>, Header, description = "Transaction id of the test case")),
             responses((status = 200, body = contract_types::AuthorizationList), (status = 403, body = contract_types::Error)))]
-        pub async fn $get(ClaimedDevice { api, device }: ClaimedDevice) -> DriverResult<Json<contract_types::AuthorizationList>> {
-            let session = api.session(&device).await?;
+        pub async fn $get(LoggedIn { session, .. }: LoggedIn) -> DriverResult<Json<contract_types::AuthorizationList>> {
             Ok(Json(to_list(&session.permissions().list($list).await?)?))
         }
 
@@ -60,11 +58,10 @@ macro_rules! list_handlers {
             responses((status = 200, body = contract_types::AuthorizationList), (status = 403, body = contract_types::Error),
                       (status = 404, body = contract_types::Error)))]
         pub async fn $add(
-            ClaimedDevice { api, device }: ClaimedDevice,
+            LoggedIn { session, .. }: LoggedIn,
             AppJson(body): AppJson<Value>,
         ) -> DriverResult<Json<contract_types::AuthorizationList>> {
             let entries = from_list(&body)?;
-            let session = api.session(&device).await?;
             Ok(Json(to_list(&session.permissions().add($list, &entries).await?)?))
         }
 
@@ -76,11 +73,10 @@ macro_rules! list_handlers {
             responses((status = 204, description = "Deleted"), (status = 403, body = contract_types::Error),
                       (status = 404, body = contract_types::Error)))]
         pub async fn $del(
-            ClaimedDevice { api, device }: ClaimedDevice,
+            LoggedIn { session, .. }: LoggedIn,
             AppJson(body): AppJson<Value>,
         ) -> DriverResult<StatusCode> {
             let entries = from_list(&body)?;
-            let session = api.session(&device).await?;
             session.permissions().remove($list, &entries).await?;
             Ok(StatusCode::NO_CONTENT)
         }

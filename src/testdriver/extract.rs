@@ -15,6 +15,21 @@ use super::pool::{Api, Device};
 #[derive(Clone, Debug, Default)]
 pub struct ClientCn(pub Option<String>);
 
+/// The query string of a search. Searches always answer 200 with a well-formed result, so a
+/// query that does not parse (a repeated parameter, say) counts as an empty one.
+pub struct SearchQuery<T>(pub T);
+
+impl<T: DeserializeOwned + Default, S: Send + Sync> FromRequestParts<S> for SearchQuery<T> {
+    type Rejection = DriverError;
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let query = parts.uri.query().unwrap_or_default();
+        Ok(SearchQuery(serde_urlencoded::from_str(query).unwrap_or_else(|e| {
+            tracing::debug!(error = %e, "unreadable search query; searching for nothing");
+            T::default()
+        })))
+    }
+}
+
 /// A JSON body that may be missing: the suite sends empty bodies with a JSON content type.
 pub struct OptionalJson<T>(pub Option<T>);
 

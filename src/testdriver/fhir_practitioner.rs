@@ -55,8 +55,7 @@ pub async fn read_mxid_in_fhir_directory(ClaimedDevice { api, device }: ClaimedD
     responses((status = 204, description = "Removed"), (status = 401, body = contract_types::Error),
               (status = 403, body = contract_types::Error), (status = 404, body = contract_types::Error),
               (status = 501, description = "No directory configured")))]
-pub async fn remove_mxid_in_fhir_directory(ClaimedDevice { api, device }: ClaimedDevice) -> DriverResult<StatusCode> {
-    let session = api.session(&device).await?;
+pub async fn remove_mxid_in_fhir_directory(LoggedIn { api, device, session }: LoggedIn) -> DriverResult<StatusCode> {
     api.owner(&device, false).await?.remove_mxid(session.user_id()).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -86,8 +85,7 @@ pub async fn set_endpoint_visibility(
     responses((status = 204, description = "Visible again"), (status = 401, body = contract_types::Error),
               (status = 403, body = contract_types::Error), (status = 404, body = contract_types::Error),
               (status = 501, description = "No directory configured")))]
-pub async fn remove_endpoint_visibility(ClaimedDevice { api, device }: ClaimedDevice) -> DriverResult<StatusCode> {
-    let session = api.session(&device).await?;
+pub async fn remove_endpoint_visibility(LoggedIn { api, device, session }: LoggedIn) -> DriverResult<StatusCode> {
     api.owner(&device, false)
         .await?
         .set_mxid_hidden(session.user_id(), false)

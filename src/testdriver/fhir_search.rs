@@ -3,14 +3,13 @@
 //! or malformed input and for an unreachable directory.
 
 use axum::Json;
-use axum::extract::Query;
 use serde::Deserialize;
 use serde_json::Value;
 
 use super::error::DriverResult;
-use super::extract::LoggedIn;
+use super::extract::{LoggedIn, SearchQuery};
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
 pub struct OrgQuery {
     #[serde(rename = "healthcareServiceName")]
     name: Option<String>,
@@ -25,13 +24,13 @@ pub struct OrgQuery {
               (status = 403, body = contract_types::Error)))]
 pub async fn search_organization(
     LoggedIn { api, session, .. }: LoggedIn,
-    Query(q): Query<OrgQuery>,
+    SearchQuery(q): SearchQuery<OrgQuery>,
 ) -> DriverResult<Json<Value>> {
     let directory = session.directory(api.directory()?);
     Ok(Json(directory.search_healthcare_services(q.name.as_deref()).await))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
 pub struct EndpointQuery {
     #[serde(rename = "mxId")]
     mx_id: Option<String>,
@@ -46,7 +45,7 @@ pub struct EndpointQuery {
               (status = 403, body = contract_types::Error)))]
 pub async fn search_hs_endpoint(
     LoggedIn { api, session, .. }: LoggedIn,
-    Query(q): Query<EndpointQuery>,
+    SearchQuery(q): SearchQuery<EndpointQuery>,
 ) -> DriverResult<Json<Value>> {
     let directory = session.directory(api.directory()?);
     Ok(Json(
@@ -54,7 +53,7 @@ pub async fn search_hs_endpoint(
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
 pub struct PractitionerQuery {
     name: Option<String>,
     mxid: Option<String>,
@@ -69,7 +68,7 @@ pub struct PractitionerQuery {
     responses((status = 200, body = contract_types::FhirSearchResult), (status = 401, body = contract_types::Error)))]
 pub async fn search_practitioner(
     LoggedIn { api, session, .. }: LoggedIn,
-    Query(q): Query<PractitionerQuery>,
+    SearchQuery(q): SearchQuery<PractitionerQuery>,
 ) -> DriverResult<Json<Value>> {
     let directory = session.directory(api.directory()?);
     Ok(Json(

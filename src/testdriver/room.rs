@@ -5,7 +5,7 @@ use axum::http::StatusCode;
 
 use super::convert::{self, wire};
 use super::error::{DriverError, DriverResult};
-use super::extract::{AppJson, ClaimedDevice, LoggedIn, Params};
+use super::extract::{AppJson, LoggedIn, Params};
 use crate::core::{HistoryVisibility, JoinRule, Mxid, NewRoom, RoomAccess, RoomSettings};
 
 /// # GET /devices/{deviceId}/rooms
@@ -13,8 +13,7 @@ use crate::core::{HistoryVisibility, JoinRule, Mxid, NewRoom, RoomAccess, RoomSe
     params(("deviceId" = i64, Path, description = "ID of the device that will be used."),
            ("Transaction-Id" = Option<String>, Header, description = "Transaction id of the test case")),
     responses((status = 200, body = Vec<contract_types::Room>), (status = 404, body = contract_types::Error)))]
-pub async fn get_rooms(ClaimedDevice { api, device }: ClaimedDevice) -> DriverResult<Json<Vec<contract_types::Room>>> {
-    let session = api.session(&device).await?;
+pub async fn get_rooms(LoggedIn { session, .. }: LoggedIn) -> DriverResult<Json<Vec<contract_types::Room>>> {
     let rooms = session.rooms().list().await?;
     Ok(Json(rooms.iter().map(convert::room).collect::<DriverResult<_>>()?))
 }

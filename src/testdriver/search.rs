@@ -1,16 +1,15 @@
 //! Tag `searchOnHomeserver`: the user directory of the own homeserver. Always 200.
 
 use axum::Json;
-use axum::extract::Query;
 use serde::Deserialize;
 use serde_json::json;
 
 use super::convert::dto;
 use super::error::DriverResult;
-use super::extract::LoggedIn;
+use super::extract::{LoggedIn, SearchQuery};
 
-#[derive(Deserialize)]
-pub struct SearchQuery {
+#[derive(Deserialize, Default)]
+pub struct UserQuery {
     #[serde(rename = "mxId")]
     mx_id: Option<String>,
     #[serde(rename = "displayName")]
@@ -29,7 +28,7 @@ pub struct SearchQuery {
     responses((status = 200, body = contract_types::HomeserverSearchResultList)))]
 pub async fn search_on_homeserver(
     LoggedIn { session, .. }: LoggedIn,
-    Query(q): Query<SearchQuery>,
+    SearchQuery(q): SearchQuery<UserQuery>,
 ) -> DriverResult<Json<contract_types::HomeserverSearchResultList>> {
     let hits = session
         .users()
