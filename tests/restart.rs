@@ -127,6 +127,18 @@ async fn a_killed_driver_comes_back_with_its_claims_and_logins() {
         Some(json!({"body": "still there?", "msgtype": "m.text"})),
     )
     .await;
+    // A refused login (the device's own account, a wrong password) keeps the session.
+    let user = account["mxid"].as_str().expect("an MXID").to_string();
+    let wrong = json!({"authStage": "basicAuth", "username": user, "password": "not the password"});
+    let (status, refused) = call(Method::POST, format!("{base}/devices/1/login"), Some(wrong)).await;
+    assert_eq!(status, 401, "{refused}");
+    let still = ok(Method::GET, format!("{base}/devices/1/account"), None).await;
+    assert_eq!(
+        still["accessToken"].as_str(),
+        Some(token.as_str()),
+        "still the same session"
+    );
+
     // Device 2 stays free, device 3 is claimed and released: neither may come back claimed.
     ok(
         Method::POST,
@@ -188,13 +200,9 @@ async fn a_killed_driver_comes_back_with_its_claims_and_logins() {
     ok(Method::POST, format!("{base}/devices/1/unclaim"), None).await;
 }
 
+/// A room ID as one path segment (`!` and `:` percent-encoded; room IDs hold no spaces).
 fn urlencode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
 
 /// Removes the test's directory unless `TIM_RESTART_KEEP` asks to keep it for a look.

@@ -141,21 +141,40 @@ impl Api {
             .store(Utc::now().timestamp_millis(), Ordering::Relaxed);
     }
 
-    /// Resumes the sessions the devices had when the driver stopped (no new logins); returns
-    /// how many. A device whose session cannot be resumed starts logged out.
-    pub async fn restore_logins(&self) -> usize {
-        let resumed = self.devices.values().filter_map(|device| {
-            let saved = self.files.load_login(device.config.id)?;
-            Some(async move { self.restore_login(device, saved).await })
-        });
-        futures_util::future::join_all(resumed)
-            .await
-            .into_iter()
-            .filter(|ok| *ok)
-            .count()
+    /// Starts resuming the sessions the devices had when the driver stopped (no new logins)
+    /// and returns once each device being resumed is locked: a request for it then waits for
+    /// its resume instead of finding it logged out, and the driver can serve at once. The
+    /// returned task yields how many sessions were resumed; a device whose session cannot be
+    /// resumed starts logged out.
+    pub async fn restore_logins(self: &Arc<Self>) -> tokio::task::JoinHandle<usize> {
+        let mut locked = Vec::new();
+        let mut resumes = Vec::new();
+        for device in self.devices.values() {
+            let Some(saved) = self.files.load_login(device.config.id) else {
+                continue;
+            };
+            let (is_locked, on_locked) = tokio::sync::oneshot::channel();
+            let (api, device) = (self.clone(), device.clone());
+            resumes.push(tokio::spawn(async move {
+                let mut slot = device.login.lock().await;
+                let _ = is_locked.send(());
+                api.restore_login(&device, &mut slot, saved).await
+            }));
+            locked.push(on_locked);
+        }
+        for on_locked in locked {
+            let _ = on_locked.await;
+        }
+        tokio::spawn(async move {
+            futures_util::future::join_all(resumes)
+                .await
+                .into_iter()
+                .filter(|resumed| matches!(resumed, Ok(true)))
+                .count()
+        })
     }
 
-    async fn restore_login(&self, device: &Device, saved: SavedLogin) -> bool {
+    async fn restore_login(&self, device: &Device, slot: &mut Option<ActiveLogin>, saved: SavedLogin) -> bool {
         let id = device.config.id;
         let resumed = match Mxid::parse(&saved.user) {
             Ok(user) => Session::resume(ResumeRequest {
@@ -169,7 +188,7 @@ impl Api {
         };
         match resumed {
             Ok(Some(session)) => {
-                *device.login.lock().await = Some(ActiveLogin {
+                *slot = Some(ActiveLogin {
                     session,
                     password: saved.password,
                     since: saved.since.unwrap_or_else(Utc::now),
@@ -208,8 +227,17 @@ impl Api {
         {
             return Ok(active.session.clone());
         }
-        // The same account shares the store: its old session ends first. Another account's
-        // ends only once the new login worked, so a refused login keeps the device as it was.
+        // The same account shares the store: its old session ends first, once the homeserver
+        // confirmed the new password. Another account's ends only once the new login worked.
+        // Either way a refused login keeps the device as it was.
+        if let Some(active) = slot.as_ref()
+            && active.session.user_id() == &user
+            && !active.session.accepts_password(&password).await?
+        {
+            return Err(DriverError::from(crate::core::CoreError::Unauthorized(format!(
+                "the homeserver refused the password of {user}"
+            ))));
+        }
         if slot.as_ref().is_some_and(|a| a.session.user_id() == &user)
             && let Some(active) = slot.take()
         {

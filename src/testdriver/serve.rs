@@ -71,16 +71,18 @@ impl Driver {
     }
 
     /// Resumes the logins the devices had when the last driver process ended (also after
-    /// `kill -9`), before the first request is answered.
+    /// `kill -9`) in the background; requests for those devices wait for their resume.
     async fn restore_logins(&self) {
-        let all = self
-            .apis
-            .iter()
-            .map(|api| async move { (api, api.restore_logins().await) });
-        for (api, restored) in futures_util::future::join_all(all).await {
-            if restored > 0 {
-                tracing::info!(api = %api.config.prefix, restored, "logins resumed");
-            }
+        for api in &self.apis {
+            let resumed = api.restore_logins().await;
+            let prefix = api.config.prefix.clone();
+            tokio::spawn(async move {
+                if let Ok(n) = resumed.await
+                    && n > 0
+                {
+                    tracing::info!(api = %prefix, resumed = n, "logins resumed");
+                }
+            });
         }
     }
 

@@ -52,6 +52,7 @@ impl Layout {
         )?;
         for api in apis {
             write_api(&mut toml, api)?;
+            forget_leases_and_logins(&self.dir.join("driver-state").join(&api.prefix))?;
         }
         let path = self.dir.join("driver.toml");
         std::fs::create_dir_all(&self.dir)?;
@@ -96,6 +97,23 @@ pub fn provision(project: &Path, config: &Path) -> BenchResult<()> {
         .status()?;
     if !status.success() {
         return Err(format!("provisioning {} failed", config.display()).into());
+    }
+    Ok(())
+}
+
+/// A driver restores the leases and logins it had (`claims.json`, `logins/`); a run starts
+/// without those of an earlier, interrupted run (its devices would still be claimed).
+fn forget_leases_and_logins(api_state: &std::path::Path) -> std::io::Result<()> {
+    for path in [api_state.join("claims.json"), api_state.join("logins")] {
+        let removed = if path.is_dir() {
+            std::fs::remove_dir_all(&path)
+        } else {
+            std::fs::remove_file(&path)
+        };
+        match removed {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
+            _ => {}
+        }
     }
     Ok(())
 }

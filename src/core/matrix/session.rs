@@ -58,7 +58,9 @@ pub struct ResumeRequest<'a> {
 /// The Matrix device a store belongs to, so that a re-login resumes it instead of creating a
 /// new one (its keys and the room keys it received while logged out stay usable). While the
 /// account is logged in it also holds the session's tokens: a restarted process resumes the
-/// session without a new login ([`Session::resume`]). The file is readable by its owner only.
+/// session without a new login ([`Session::resume`]). The file is readable by its owner only,
+/// like the store passphrase beside the stores (sealing the token with that passphrase would
+/// keep it from nobody who can read the directory).
 #[derive(Serialize, Deserialize)]
 struct StoredDevice {
     user_id: String,
@@ -237,6 +239,23 @@ impl Session {
             tracing::warn!(user = %self.inner.user, error = %e, "could not clear the stored session");
         }
         tracing::info!(user = %self.inner.user, "logged out (device kept)");
+    }
+
+    /// Whether `password` is this account's password, asked without a new login (that would
+    /// need the store this session holds open): an empty device deletion, which the
+    /// homeserver grants only after checking the password (user-interactive auth).
+    pub async fn accepts_password(&self, password: &str) -> CoreResult<bool> {
+        use matrix_sdk::ruma::api::client::uiaa;
+        let id = uiaa::UserIdentifier::Matrix(uiaa::MatrixUserIdentifier::new(self.inner.user.as_str().to_owned()));
+        let auth = uiaa::AuthData::Password(uiaa::Password::new(id, password.to_owned()));
+        match self.inner.client.delete_devices(&[], Some(auth)).await {
+            Ok(_) => Ok(true),
+            Err(e) if e.as_uiaa_response().is_some() => Ok(false),
+            Err(e) => match super::errors::from_http(e) {
+                CoreError::Unauthorized(_) | CoreError::HomeserverForbidden(_) => Ok(false),
+                other => Err(other),
+            },
+        }
     }
 
     pub fn user_id(&self) -> &Mxid {
