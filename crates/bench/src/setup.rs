@@ -52,7 +52,7 @@ impl Layout {
         )?;
         for api in apis {
             write_api(&mut toml, api)?;
-            forget_leases_and_logins(&self.dir.join("driver-state").join(&api.prefix))?;
+            forget_leases_and_logins(&self.dir.join("driver-state").join(api.prefix))?;
         }
         let path = self.dir.join("driver.toml");
         std::fs::create_dir_all(&self.dir)?;
