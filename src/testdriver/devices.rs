@@ -56,7 +56,7 @@ pub async fn get_devices(State(api): State<Arc<Api>>) -> DriverResult<Json<contr
             let holder = match leases.current(id, now) {
                 Some(claim) => Holder::Claimed(claim),
                 None => Holder::Free {
-                    since: leases.free_since(id).unwrap_or(api.started),
+                    since: api.free_since(&leases, id),
                 },
             };
             device_info(&d.config, holder)
@@ -97,5 +97,6 @@ pub async fn unclaim_device(
     api.unclaim(id, cn.0.as_deref())?;
     // A released device must not keep someone's session running.
     api.logout(&device).await;
-    Ok(Json(device_info(&device.config, Holder::Free { since: Utc::now() })?))
+    let since = api.free_since(&api.leases.lock().expect("lease lock"), id);
+    Ok(Json(device_info(&device.config, Holder::Free { since })?))
 }

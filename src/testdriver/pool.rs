@@ -132,6 +132,11 @@ impl Api {
         Ok(())
     }
 
+    /// Since when a free device is free, as `DeviceInfo` shows it (see `devices::device_info`).
+    pub fn free_since(&self, leases: &Leases, id: i64) -> chrono::DateTime<Utc> {
+        leases.free_since(id).unwrap_or(self.started)
+    }
+
     /// Called with the lease lock held, so saves never interleave.
     fn save_leases(&self, leases: &Leases) {
         if let Err(e) = self.files.save_claims(leases.all()) {
@@ -221,28 +226,22 @@ impl Api {
             None => (Mxid::parse(&device.config.mxid)?, device.config.password.clone()),
         };
         let mut slot = device.login.lock().await;
-        if let Some(active) = slot.as_ref()
-            && active.session.user_id() == &user
-            && active.password == password
-        {
-            return Ok(active.session.clone());
-        }
-        // The same account shares the store: its old session ends first, once the homeserver
-        // confirmed the new password. Another account's ends only once the new login worked.
-        // Either way a refused login keeps the device as it was.
-        if let Some(active) = slot.as_ref()
-            && active.session.user_id() == &user
-            && !active.session.accepts_password(&password).await?
-        {
-            return Err(DriverError::from(crate::core::CoreError::Unauthorized(format!(
-                "the homeserver refused the password of {user}"
-            ))));
-        }
-        if slot.as_ref().is_some_and(|a| a.session.user_id() == &user)
-            && let Some(active) = slot.take()
-        {
-            self.files.remove_login(device.config.id);
-            active.session.logout().await;
+        if let Some(active) = slot.as_ref().filter(|a| a.session.user_id() == &user) {
+            if active.password == password {
+                return Ok(active.session.clone());
+            }
+            // The same account shares the store: its old session ends first, once the
+            // homeserver confirmed the new password; a refused login keeps the device as it
+            // was. Another account's session ends only once the new login worked (below).
+            if !active.session.accepts_password(&password).await? {
+                return Err(DriverError::from(crate::core::CoreError::Unauthorized(format!(
+                    "the homeserver refused the password of {user}"
+                ))));
+            }
+            if let Some(old) = slot.take() {
+                self.files.remove_login(device.config.id);
+                old.session.logout().await;
+            }
         }
         let session = Session::login(LoginRequest {
             homeserver_url: &self.config.homeserver_url,
