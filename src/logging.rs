@@ -1,15 +1,22 @@
 //! Log set-up shared by the binaries: `RUST_LOG` picks what is logged; colours only on a
 //! terminal (a log file or a container log stays plain text); `TIM_LOG_FORMAT=json` writes
 //! one JSON object per line for log collectors. Spans (e.g. a request's `Transaction-Id`)
-//! are part of every line in both formats.
+//! are part of every line in both formats. `TIM_LOG_SPANS=1` also logs each span's busy and
+//! idle time when it closes: where a slow request spent its time, without a profiler.
 
 use std::io::IsTerminal;
 
 use tracing_subscriber::EnvFilter;
+use tracing_subscriber::fmt::format::FmtSpan;
 
 pub fn init(default_filter: &str) {
     let filter = EnvFilter::new(std::env::var("RUST_LOG").unwrap_or_else(|_| default_filter.into()));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    let spans = if std::env::var("TIM_LOG_SPANS").is_ok_and(|v| v == "1") {
+        FmtSpan::CLOSE
+    } else {
+        FmtSpan::NONE
+    };
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_span_events(spans);
     if std::env::var("TIM_LOG_FORMAT").is_ok_and(|f| f.eq_ignore_ascii_case("json")) {
         builder.json().with_current_span(true).with_span_list(true).init();
     } else {

@@ -229,6 +229,7 @@ async fn driver_round(
     text: &str,
     keep: Option<&mut Samples>,
 ) -> BenchResult<()> {
+    let wall = wall_ms();
     let t0 = Instant::now();
     let (sent, seen) = tokio::join!(
         async {
@@ -241,7 +242,7 @@ async fn driver_round(
     let seen = seen?.ok_or_else(|| format!("'{text}' never listed"))?;
     if std::env::var_os("TIM_BENCH_VERBOSE").is_some() {
         println!(
-            "bench: sample {text}: send {:.1} ms, listed {:.1} ms",
+            "bench: sample {text}: at {wall:.1} send {:.1} ms, listed {:.1} ms",
             ms(send),
             ms(seen - t0)
         );
@@ -280,13 +281,29 @@ async fn raw_round(
     text: &str,
     keep: Option<&mut Samples>,
 ) -> BenchResult<()> {
+    let wall = wall_ms();
     let t0 = Instant::now();
     from.send_text(room, text).await?;
     let echo = from.seen.wait_for(text, WAIT).await.ok_or("raw echo missing")?;
     let seen = to.seen.wait_for(text, WAIT).await.ok_or("raw delivery missing")?;
+    if std::env::var_os("TIM_BENCH_VERBOSE").is_some() {
+        println!(
+            "bench: sample {text}: at {wall:.1} echo {:.1} ms, seen {:.1} ms",
+            ms(echo - t0),
+            ms(seen - t0)
+        );
+    }
     if let Some(s) = keep {
         s.raw_delivery.push(seen - t0);
         s.raw_send_echo.push(echo - t0);
     }
     Ok(())
+}
+
+/// Wall-clock milliseconds, to line verbose samples up with the homeservers' logs.
+fn wall_ms() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs_f64() * 1000.0)
+        .unwrap_or_default()
 }

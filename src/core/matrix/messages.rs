@@ -140,20 +140,7 @@ impl Messages<'_> {
     }
 
     async fn room_messages(&self, room: &Room) -> CoreResult<Vec<Message>> {
-        let (cache, _drop_handles) = room.event_cache().await.map_err(CoreError::internal)?;
-        let mut events = cache.events().await.map_err(CoreError::internal)?;
-        if events.len() < usize::from(BACKFILL_EVENTS) {
-            match cache.pagination().run_backwards_until(BACKFILL_EVENTS).await {
-                Ok(_) => events = cache.events().await.map_err(CoreError::internal)?,
-                Err(e) => tracing::debug!(error = %e, "back-pagination not possible"),
-            }
-        }
-        let timeline: Vec<_> = events
-            .iter()
-            .filter_map(|e| serde_json::from_str::<Value>(e.raw().json().get()).ok())
-            .filter_map(|e| timeline_event(&e))
-            .collect();
-        let messages = to_messages(room.room_id().as_str(), &timeline);
+        let messages = to_messages(room.room_id().as_str(), &timeline_of(room).await?);
         self.session
             .media()
             .remember(messages.iter().filter_map(|m| m.content.attachment.as_ref()));
@@ -232,13 +219,11 @@ impl Messages<'_> {
     }
 
     async fn edit_ids(&self, room: &Room, original: &str) -> CoreResult<Vec<String>> {
-        let (cache, _drop_handles) = room.event_cache().await.map_err(CoreError::internal)?;
-        let events = cache.events().await.map_err(CoreError::internal)?;
-        Ok(events
-            .iter()
-            .filter_map(|e| serde_json::from_str::<Value>(e.raw().json().get()).ok())
-            .filter_map(|e| match timeline_event(&e) {
-                Some(timeline::TimelineEvent::Edit { event_id, target, .. }) if target == original => Some(event_id),
+        Ok(timeline_of(room)
+            .await?
+            .into_iter()
+            .filter_map(|e| match e {
+                timeline::TimelineEvent::Edit { event_id, target, .. } if target == original => Some(event_id),
                 _ => None,
             })
             .collect())
@@ -376,6 +361,24 @@ impl Messages<'_> {
         }
         Ok(room)
     }
+}
+
+/// The room's timeline as the event cache holds it, back-paginated first when it holds fewer
+/// than [`BACKFILL_EVENTS`] (the cache lives in memory and starts empty with each login).
+async fn timeline_of(room: &Room) -> CoreResult<Vec<timeline::TimelineEvent>> {
+    let (cache, _drop_handles) = room.event_cache().await.map_err(CoreError::internal)?;
+    let mut events = cache.events().await.map_err(CoreError::internal)?;
+    if events.len() < usize::from(BACKFILL_EVENTS) {
+        match cache.pagination().run_backwards_until(BACKFILL_EVENTS).await {
+            Ok(_) => events = cache.events().await.map_err(CoreError::internal)?,
+            Err(e) => tracing::debug!(error = %e, "back-pagination not possible"),
+        }
+    }
+    Ok(events
+        .iter()
+        .filter_map(|e| serde_json::from_str::<Value>(e.raw().json().get()).ok())
+        .filter_map(|e| timeline_event(&e))
+        .collect())
 }
 
 /// Sends once, retrying transient failures; a refusal (4xx) is final at once.

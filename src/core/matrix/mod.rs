@@ -16,5 +16,6 @@ mod forgotten;
 mod orphans;
 mod peek;
 mod server_rooms;
+mod stores;
 mod sync_runtime;
 mod wait;

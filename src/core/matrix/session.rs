@@ -6,17 +6,16 @@ use std::time::Duration;
 
 use matrix_sdk::authentication::matrix::MatrixSession;
 use matrix_sdk::config::SyncSettings;
-use matrix_sdk::cross_process_lock::CrossProcessLockConfig;
-use matrix_sdk::encryption::{BackupDownloadStrategy, EncryptionSettings};
 use matrix_sdk::ruma::api::client::filter::{Filter, FilterDefinition, RoomEventFilter, RoomFilter};
 use matrix_sdk::store::RoomLoadSettings;
-use matrix_sdk::{Client, SqliteStoreConfig};
+use matrix_sdk::Client;
 use serde::{Deserialize, Serialize};
 use tokio::sync::Mutex;
 use url::Url;
 
 use super::errors::from_sdk;
 use super::forgotten::ForgottenRooms;
+use super::stores::build_client;
 use super::sync_runtime::SyncRuntime;
 use crate::core::rules::room_policy::Product;
 use crate::core::{CoreError, CoreResult, Mxid};
@@ -379,35 +378,6 @@ fn sync_settings(timeout: Duration) -> SyncSettings {
     filter.room = room;
     filter.presence = Filter::ignore_all();
     SyncSettings::default().timeout(timeout).filter(filter.into())
-}
-
-/// Two connections per database (matrix-sdk's minimum: one writer, one reader) instead of
-/// 4 × CPUs: a driver holds dozens of sessions, each with four databases, and every pooled
-/// connection keeps its own file handles and page cache.
-const STORE_POOL_SIZE: usize = 2;
-/// SQLite page cache per connection, in bytes (matrix-sdk's default is 2 MB).
-const STORE_CACHE_BYTES: u32 = 500_000;
-
-async fn build_client(homeserver_url: &Url, store: &StoreLocation) -> CoreResult<Client> {
-    let config = SqliteStoreConfig::new(&store.dir)
-        .passphrase(Some(&store.passphrase))
-        .pool_max_size(STORE_POOL_SIZE)
-        .cache_size(STORE_CACHE_BYTES)
-        .journal_size_limit(2_000_000);
-    Client::builder()
-        .homeserver_url(homeserver_url.as_str())
-        .sqlite_store_with_config_and_cache_path(config, None::<&Path>)
-        // One process owns a store (the stores are per device and account): matrix-sdk's
-        // default cross-process locks would renew leases in SQLite every 50 ms while held.
-        .cross_process_store_config(CrossProcessLockConfig::SingleProcess)
-        .with_encryption_settings(EncryptionSettings {
-            auto_enable_cross_signing: true,
-            backup_download_strategy: BackupDownloadStrategy::AfterDecryptionFailure,
-            auto_enable_backups: true,
-        })
-        .build()
-        .await
-        .map_err(CoreError::internal)
 }
 
 async fn read_stored_device(dir: &Path) -> Option<StoredDevice> {

@@ -1,0 +1,122 @@
+//! The stores behind a session's `Client`: state, crypto and media in SQLite (encrypted at
+//! rest with the device's passphrase), the event cache in memory.
+
+use std::ffi::{c_char, c_int};
+use std::path::Path;
+use std::sync::Once;
+
+use matrix_sdk::config::StoreConfig;
+use matrix_sdk::cross_process_lock::CrossProcessLockConfig;
+use matrix_sdk::encryption::{BackupDownloadStrategy, EncryptionSettings};
+use matrix_sdk::{Client, SqliteCryptoStore, SqliteMediaStore, SqliteStateStore, SqliteStoreConfig};
+use url::Url;
+
+use super::session::StoreLocation;
+use crate::core::{CoreError, CoreResult};
+
+/// Two connections per database (matrix-sdk's minimum: one writer, one reader) instead of
+/// 4 × CPUs: a driver holds dozens of sessions, each with several databases, and every pooled
+/// connection keeps its own file handles and page cache.
+const STORE_POOL_SIZE: usize = 2;
+/// SQLite page cache per connection, in bytes (matrix-sdk's default is 2 MB).
+const STORE_CACHE_BYTES: u32 = 500_000;
+
+/// The event cache database an earlier version kept beside the other stores: unused now.
+const PERSISTED_EVENT_CACHE: &str = "matrix-sdk-event-cache.sqlite3";
+
+pub(crate) async fn build_client(homeserver_url: &Url, store: &StoreLocation) -> CoreResult<Client> {
+    commit_without_fsync();
+    let config = SqliteStoreConfig::new(&store.dir)
+        .passphrase(Some(&store.passphrase))
+        .pool_max_size(STORE_POOL_SIZE)
+        .cache_size(STORE_CACHE_BYTES)
+        .journal_size_limit(2_000_000);
+    // One process owns a store (the stores are per device and account): matrix-sdk's
+    // default cross-process locks would renew leases in SQLite every 50 ms while held.
+    let locks = CrossProcessLockConfig::SingleProcess;
+    let (state, crypto, media) = tokio::try_join!(
+        SqliteStateStore::open_with_config(&config),
+        SqliteCryptoStore::open_with_config(&config),
+        SqliteMediaStore::open_with_config(&config),
+    )
+    .map_err(CoreError::internal)?;
+    forget_persisted_event_cache(&store.dir).await;
+    // The event cache stays in memory (StoreConfig's default). It only mirrors the
+    // homeserver's timeline, which back-pagination refills after a new login; persisting it
+    // cost every synced message a SQLite write under the room's lock before a read saw it.
+    let stores = StoreConfig::new(locks.clone())
+        .state_store(state)
+        .crypto_store(crypto)
+        .media_store(media);
+    Client::builder()
+        .homeserver_url(homeserver_url.as_str())
+        .store_config(stores)
+        .cross_process_store_config(locks)
+        .with_encryption_settings(EncryptionSettings {
+            auto_enable_cross_signing: true,
+            backup_download_strategy: BackupDownloadStrategy::AfterDecryptionFailure,
+            auto_enable_backups: true,
+        })
+        .build()
+        .await
+        .map_err(CoreError::internal)
+}
+
+async fn forget_persisted_event_cache(dir: &Path) {
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = tokio::fs::remove_file(dir.join(format!("{PERSISTED_EVENT_CACHE}{suffix}"))).await;
+    }
+}
+
+/// Makes every SQLite connection of this process commit with `synchronous = NORMAL`.
+///
+/// matrix-sdk-sqlite opens its stores in WAL mode and leaves `synchronous` at SQLite's
+/// default, FULL: an fsync of the WAL on every commit, several per synced message
+/// (matrix-org/matrix-rust-sdk#6797; its pool offers no setting for it). With NORMAL in WAL
+/// mode commits survive a crash or kill of the process unchanged; only a power loss or OS
+/// crash may roll back the last commits before a checkpoint. SQLite applies the pragma to
+/// each connection as it opens, the pool's included.
+fn commit_without_fsync() {
+    static REGISTER: Once = Once::new();
+    REGISTER.call_once(|| {
+        // SAFETY: the handler neither opens nor closes a database and leaves the list of
+        // auto-extensions alone, which is all `register_auto_extension` asks.
+        if let Err(e) = unsafe { rusqlite::auto_extension::register_auto_extension(normal_sync) } {
+            tracing::warn!(error = %e, "SQLite commits keep synchronous = FULL");
+        }
+    });
+}
+
+unsafe extern "C" fn normal_sync(
+    db: *mut rusqlite::ffi::sqlite3,
+    error: *mut *mut c_char,
+    _api: *const rusqlite::ffi::sqlite3_api_routines,
+) -> c_int {
+    // SAFETY: SQLite hands over a valid, open handle and an error slot for this call.
+    unsafe {
+        rusqlite::auto_extension::init_auto_extension(db, error, |conn| {
+            conn.pragma_update(None, "synchronous", "NORMAL")
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every connection opened after registration commits with NORMAL (1), not FULL (2).
+    #[test]
+    fn new_connections_commit_without_fsync() {
+        commit_without_fsync();
+        let dir = std::env::temp_dir().join(format!("tim-sync-pragma-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let conn = rusqlite::Connection::open(dir.join("t.sqlite3")).expect("open");
+        conn.pragma_update(None, "journal_mode", "wal").expect("wal");
+        let level: i64 = conn
+            .pragma_query_value(None, "synchronous", |r| r.get(0))
+            .expect("query");
+        assert_eq!(level, 1);
+        drop(conn);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
