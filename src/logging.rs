@@ -16,7 +16,9 @@ pub fn init(default_filter: &str) {
     } else {
         FmtSpan::NONE
     };
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_span_events(spans);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_span_events(spans);
     if std::env::var("TIM_LOG_FORMAT").is_ok_and(|f| f.eq_ignore_ascii_case("json")) {
         builder.json().with_current_span(true).with_span_list(true).init();
     } else {

@@ -381,7 +381,6 @@ async fn timeline_of(room: &Room) -> CoreResult<Vec<timeline::TimelineEvent>> {
         .collect())
 }
 
-/// Sends once, retrying transient failures; a refusal (4xx) is final at once.
 /// The room key of a message goes to the members the sending device knows of. Its sync can
 /// lag behind its homeserver by a moment, and a member who joined (or was invited, with
 /// `invited` history) just before the send would then miss that message's key for good. So
@@ -393,11 +392,18 @@ async fn refresh_members(room: &Room) {
     if !room.encryption_state().is_encrypted() {
         return;
     }
-    let Ok(local) = room.members_no_sync(matrix_sdk::RoomMemberships::ACTIVE).await else {
+    // Ids only, two indexed reads: full member objects (profiles, display-name ambiguity)
+    // cost every send a dozen store round trips.
+    let client = room.client();
+    let store = client.state_store();
+    let (Ok(joined), Ok(invited)) = tokio::join!(
+        store.get_user_ids(room.room_id(), matrix_sdk::RoomMemberships::JOIN),
+        store.get_user_ids(room.room_id(), matrix_sdk::RoomMemberships::INVITE),
+    ) else {
         return;
     };
     let own_server = room.own_user_id().server_name();
-    if local.iter().all(|m| m.user_id().server_name() == own_server) {
+    if joined.iter().chain(&invited).all(|u| u.server_name() == own_server) {
         return;
     }
     let mut request = get_member_events::v3::Request::new(room.room_id().to_owned());
@@ -410,11 +416,11 @@ async fn refresh_members(room: &Room) {
         .iter()
         .filter_map(|raw| serde_json::from_str::<Value>(raw.json().get()).ok())
         .collect();
-    let local: Vec<(String, String)> = local
+    let local = joined
         .iter()
-        .map(|m| (m.user_id().to_string(), m.membership().to_string()))
-        .collect();
-    if !member_list_stale(&on_server, local.iter().map(|(u, m)| (u.as_str(), m.as_str()))) {
+        .map(|u| (u.as_str(), "join"))
+        .chain(invited.iter().map(|u| (u.as_str(), "invite")));
+    if !member_list_stale(&on_server, local) {
         return;
     }
     room.mark_members_missing();
@@ -423,6 +429,7 @@ async fn refresh_members(room: &Room) {
     }
 }
 
+/// Sends once, retrying transient failures; a refusal (4xx) is final at once.
 async fn send_with_retry(room: &Room, content: Value) -> CoreResult<String> {
     let mut attempt = 0;
     loop {

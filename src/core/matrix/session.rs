@@ -4,11 +4,11 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
+use matrix_sdk::Client;
 use matrix_sdk::authentication::matrix::MatrixSession;
 use matrix_sdk::config::SyncSettings;
 use matrix_sdk::ruma::api::client::filter::{Filter, FilterDefinition, RoomEventFilter, RoomFilter};
 use matrix_sdk::store::RoomLoadSettings;
-use matrix_sdk::Client;
 use serde::{Deserialize, Serialize};
 use tokio::sync::Mutex;
 use url::Url;

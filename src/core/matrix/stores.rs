@@ -93,11 +93,19 @@ unsafe extern "C" fn normal_sync(
     _api: *const rusqlite::ffi::sqlite3_api_routines,
 ) -> c_int {
     // SAFETY: SQLite hands over a valid, open handle and an error slot for this call.
-    unsafe {
-        rusqlite::auto_extension::init_auto_extension(db, error, |conn| {
-            conn.pragma_update(None, "synchronous", "NORMAL")
-        })
+    unsafe { rusqlite::auto_extension::init_auto_extension(db, error, relax_sync) }
+}
+
+/// Never fails the open: a connection that could not switch (another connection of the
+/// store held its lock past the wait) keeps FULL and works as before.
+fn relax_sync(conn: rusqlite::Connection) -> rusqlite::Result<()> {
+    // The pragma reads the schema, which waits for a lock another connection may hold;
+    // the connection's own busy timeout is set only after open, so wait here.
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    if let Err(e) = conn.pragma_update(None, "synchronous", "NORMAL") {
+        tracing::debug!(error = %e, "SQLite connection keeps synchronous = FULL");
     }
+    Ok(())
 }
 
 #[cfg(test)]
