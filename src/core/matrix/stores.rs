@@ -101,8 +101,8 @@ unsafe extern "C" fn normal_sync(
 fn relax_sync(conn: rusqlite::Connection) -> rusqlite::Result<()> {
     // The pragma reads the schema, which waits for a lock another connection may hold;
     // the connection's own busy timeout is set only after open, so wait here.
-    conn.busy_timeout(std::time::Duration::from_secs(5))?;
-    if let Err(e) = conn.pragma_update(None, "synchronous", "NORMAL") {
+    let waited = conn.busy_timeout(std::time::Duration::from_secs(5));
+    if let Err(e) = waited.and_then(|()| conn.pragma_update(None, "synchronous", "NORMAL")) {
         tracing::debug!(error = %e, "SQLite connection keeps synchronous = FULL");
     }
     Ok(())
