@@ -242,14 +242,16 @@ async fn driver_round(
     let seen = seen?.ok_or_else(|| format!("'{text}' never listed"))?;
     if std::env::var_os("TIM_BENCH_VERBOSE").is_some() {
         println!(
-            "bench: sample {text}: at {wall:.1} send {:.1} ms, listed {:.1} ms",
+            "bench: sample {text}: at {wall:.1} send {:.1} ms, listed {:.1} ms ({} polls, last {:.2} ms)",
             ms(send),
-            ms(seen - t0)
+            ms(seen.at - t0),
+            seen.polls,
+            ms(seen.last_poll)
         );
     }
     if let Some(s) = keep {
         s.driver_send.push(send);
-        s.driver_delivery.push(seen - t0);
+        s.driver_delivery.push(seen.at - t0);
     }
     Ok(())
 }

@@ -177,21 +177,37 @@ impl Device<'_> {
     }
 
     /// Polls the message list until a message with `text` shows; when it showed.
-    pub async fn wait_listed(&self, room: &str, text: &str, timeout: Duration) -> BenchResult<Option<Instant>> {
+    pub async fn wait_listed(&self, room: &str, text: &str, timeout: Duration) -> BenchResult<Option<Listed>> {
         let path = format!("{}/rooms/{}/messages", self.path, encode(room));
         let deadline = Instant::now() + timeout;
+        let mut polls = 0;
         while Instant::now() < deadline {
+            let asked = Instant::now();
             let list = self.driver.ok(Method::GET, &path, None).await?;
+            polls += 1;
             if list
                 .as_array()
                 .is_some_and(|l| l.iter().any(|m| m["body"].as_str() == Some(text)))
             {
-                return Ok(Some(Instant::now()));
+                let at = Instant::now();
+                return Ok(Some(Listed {
+                    at,
+                    polls,
+                    last_poll: at - asked,
+                }));
             }
             tokio::time::sleep(Duration::from_millis(POLL_MS)).await;
         }
         Ok(None)
     }
+}
+
+/// When a polled message first showed, and what the polling took (for verbose samples).
+pub struct Listed {
+    pub at: Instant,
+    pub polls: u32,
+    /// Round trip of the read that showed it.
+    pub last_poll: Duration,
 }
 
 /// Pause between two reads of a message list while waiting for a message.
