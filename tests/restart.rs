@@ -198,6 +198,41 @@ async fn a_killed_driver_comes_back_with_its_claims_and_logins() {
     let devices = ok(Method::GET, format!("{base}/devices"), None).await;
     assert!(devices.to_string().contains("restart-test"), "still claimed: {devices}");
     ok(Method::POST, format!("{base}/devices/1/unclaim"), None).await;
+
+    // A clean-up takes the session that logout parked instead of a password login, and
+    // still resets the account: the room is gone at the next login.
+    // (cleanUp resets every used free device; a fresh driver counts all of them as used.)
+    let (login_line, resume_line) = (
+        format!("logged in user={user}"),
+        format!("session resumed from its store user={user}"),
+    );
+    let (logins, resumed) = (log_count(&log, &login_line), log_count(&log, &resume_line));
+    ok(Method::POST, format!("{base}/"), None).await;
+    assert_eq!(
+        log_count(&log, &login_line),
+        logins,
+        "cleanUp logged in with the password"
+    );
+    assert_eq!(
+        log_count(&log, &resume_line),
+        resumed + 1,
+        "cleanUp resumed the parked session"
+    );
+    ok(
+        Method::POST,
+        format!("{base}/devices/1/claim"),
+        Some(json!({"claimerName": "restart-test", "claimFor": 600})),
+    )
+    .await;
+    ok(Method::POST, format!("{base}/devices/1/login"), None).await;
+    let rooms = ok(Method::GET, format!("{base}/devices/1/rooms"), None).await;
+    assert!(!rooms.to_string().contains(&room_id), "cleanUp left {room_id}: {rooms}");
+    ok(Method::POST, format!("{base}/devices/1/logout"), None).await;
+    ok(Method::POST, format!("{base}/devices/1/unclaim"), None).await;
+}
+
+fn log_count(log: &Path, needle: &str) -> usize {
+    std::fs::read_to_string(log).unwrap_or_default().matches(needle).count()
 }
 
 /// A room ID as one path segment (`!` and `:` percent-encoded; room IDs hold no spaces).

@@ -362,18 +362,56 @@ impl Api {
 
     async fn reset(&self, device: &Device) -> DriverResult<()> {
         let _busy = device.busy.lock().await;
+        self.resume_parked_own(device).await;
         let session = self.login_unlocked(device, None).await?;
-        session.rooms().forget_all().await?;
-        session.permissions().reset().await?;
-        if let Some(path) = self.config.contact_api() {
-            let contacts = session.contacts(path)?;
-            for contact in contacts.list().await? {
-                contacts.delete(&contact.mxid).await?;
+        let contacts = async {
+            if let Some(path) = self.config.contact_api() {
+                let contacts = session.contacts(path)?;
+                for contact in contacts.list().await? {
+                    contacts.delete(&contact.mxid).await?;
+                }
             }
-        }
+            DriverResult::Ok(())
+        };
+        // Independent of each other: rooms, permission lists and contacts reset side by side.
+        tokio::try_join!(
+            async { Ok(session.rooms().forget_all().await?) },
+            async { Ok(session.permissions().reset().await?) },
+            contacts,
+        )?;
         self.logout(device).await;
         self.remove_foreign_stores(device);
         Ok(())
+    }
+
+    /// A logged-out device's own account comes back for a reset without a password login:
+    /// from the session its last logout parked (see `Session::resume_parked`). Left logged
+    /// out when there is none; the reset then logs in.
+    async fn resume_parked_own(&self, device: &Device) {
+        let mut slot = device.login.lock().await;
+        if slot.is_some() {
+            return;
+        }
+        let Ok(user) = Mxid::parse(&device.config.mxid) else {
+            return;
+        };
+        let resumed = Session::resume_parked(ResumeRequest {
+            homeserver_url: &self.config.homeserver_url,
+            store: self.store_location(device, &user),
+            product: self.product(),
+        })
+        .await;
+        match resumed {
+            Ok(Some(session)) => {
+                *slot = Some(ActiveLogin {
+                    session,
+                    password: device.config.password.clone(),
+                    since: Utc::now(),
+                })
+            }
+            Ok(None) => {}
+            Err(e) => tracing::warn!(device = device.config.id, error = %e, "could not resume the parked session"),
+        }
     }
 
     /// Logins into other accounts are temporary (multi-device tests). Their stores go, so a

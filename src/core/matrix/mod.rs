@@ -16,6 +16,7 @@ mod forgotten;
 mod orphans;
 mod peek;
 mod server_rooms;
+mod store_key;
 mod stores;
 mod sync_runtime;
 mod wait;

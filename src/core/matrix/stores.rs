@@ -1,5 +1,6 @@
 //! The stores behind a session's `Client`: state, crypto and media in SQLite (encrypted at
-//! rest with the device's passphrase), the event cache in memory.
+//! rest with a key derived from the device's passphrase, see `store_key`), the event cache
+//! in memory.
 
 use std::ffi::{c_char, c_int};
 use std::path::Path;
@@ -26,8 +27,9 @@ const PERSISTED_EVENT_CACHE: &str = "matrix-sdk-event-cache.sqlite3";
 
 pub(crate) async fn build_client(homeserver_url: &Url, store: &StoreLocation) -> CoreResult<Client> {
     commit_without_fsync();
+    let key = super::store_key::store_key(&store.dir, &store.passphrase).await?;
     let config = SqliteStoreConfig::new(&store.dir)
-        .passphrase(Some(&store.passphrase))
+        .key(Some(&key))
         .pool_max_size(STORE_POOL_SIZE)
         .cache_size(STORE_CACHE_BYTES)
         .journal_size_limit(2_000_000);
