@@ -105,12 +105,7 @@ async fn a_killed_driver_comes_back_with_its_claims_and_logins() {
 
     let mut first = start(&config, port, &log).await;
     let base = first.base.clone();
-    ok(
-        Method::POST,
-        format!("{base}/devices/1/claim"),
-        Some(json!({"claimerName": "restart-test", "claimFor": 600})),
-    )
-    .await;
+    claim(&base, 1).await;
     let account = ok(Method::POST, format!("{base}/devices/1/login"), None).await;
     let token = account["accessToken"].as_str().expect("an access token").to_string();
     let room = ok(
@@ -140,12 +135,7 @@ async fn a_killed_driver_comes_back_with_its_claims_and_logins() {
     );
 
     // Device 2 stays free, device 3 is claimed and released: neither may come back claimed.
-    ok(
-        Method::POST,
-        format!("{base}/devices/3/claim"),
-        Some(json!({"claimerName": "restart-test", "claimFor": 600})),
-    )
-    .await;
+    claim(&base, 3).await;
     ok(Method::POST, format!("{base}/devices/3/unclaim"), None).await;
 
     first.child.kill().expect("SIGKILL");
@@ -218,17 +208,22 @@ async fn a_killed_driver_comes_back_with_its_claims_and_logins() {
         resumed + 1,
         "cleanUp resumed the parked session"
     );
-    ok(
-        Method::POST,
-        format!("{base}/devices/1/claim"),
-        Some(json!({"claimerName": "restart-test", "claimFor": 600})),
-    )
-    .await;
+    claim(&base, 1).await;
     ok(Method::POST, format!("{base}/devices/1/login"), None).await;
     let rooms = ok(Method::GET, format!("{base}/devices/1/rooms"), None).await;
     assert!(!rooms.to_string().contains(&room_id), "cleanUp left {room_id}: {rooms}");
     ok(Method::POST, format!("{base}/devices/1/logout"), None).await;
     ok(Method::POST, format!("{base}/devices/1/unclaim"), None).await;
+}
+
+async fn claim(base: &str, device: u32) {
+    let body = json!({"claimerName": "restart-test", "claimFor": 600});
+    ok(
+        reqwest::Method::POST,
+        format!("{base}/devices/{device}/claim"),
+        Some(body),
+    )
+    .await;
 }
 
 fn log_count(log: &Path, needle: &str) -> usize {
