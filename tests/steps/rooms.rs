@@ -98,6 +98,25 @@ async fn invites(w: &mut TimWorld, actor: String, invitee: String, label: String
     assert_eq!(membership_of(&room, &invitee).as_deref(), Some("invite"), "{room}");
 }
 
+/// Waits (10 s, like the suite's polls) until `viewer`'s device lists `invitee` as invited:
+/// an invite by a member of another homeserver reaches the viewer's homeserver a moment after
+/// the inviter's call returned.
+#[when(expr = "{word} sees {word} invited into the room {string}")]
+async fn sees_invited(w: &mut TimWorld, viewer: String, invitee: String, label: String) {
+    let (invitee, room_id) = (w.actor(&invitee).mxid.clone(), w.room_id(&label));
+    let w: &TimWorld = w;
+    let seen = poll(10, || {
+        let (viewer, invitee, room_id) = (viewer.clone(), invitee.clone(), room_id.clone());
+        async move {
+            let rooms = rooms_of(w, &viewer).await;
+            let room = rooms.iter().find(|r| r["roomId"] == json!(room_id))?;
+            (membership_of(room, &invitee).as_deref() == Some("invite")).then_some(())
+        }
+    })
+    .await;
+    assert!(seen.is_some(), "{viewer} never saw {invitee} invited into {room_id}");
+}
+
 /// POST invite as the suite sends it: the room on success (200), else the refusal's status.
 pub async fn invite(w: &TimWorld, actor: &str, invitee: &str, label: &str) -> Result<Value, u16> {
     let (client, id) = w.actor_client(actor);
