@@ -17,6 +17,7 @@
 pub mod error;
 pub mod ids;
 pub mod matrix;
+pub mod private_file;
 pub mod rules;
 pub mod vzd;
 

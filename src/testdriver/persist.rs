@@ -5,12 +5,13 @@
 //! Files under `<state>/<api>/`: `claims.json` and `logins/<device>.json`, written to a
 //! temporary file and renamed (a kill mid-write leaves the previous version), owner-only.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::claims::Claim;
+use crate::core::private_file::write_replacing;
 
 /// One lease as stored.
 #[derive(Serialize, Deserialize)]
@@ -55,7 +56,7 @@ impl PoolFiles {
                 until: c.until,
             })
             .collect();
-        write_private(&self.dir.join(CLAIMS_FILE), &serde_json::to_vec_pretty(&saved)?)
+        write_replacing(&self.dir.join(CLAIMS_FILE), &serde_json::to_vec_pretty(&saved)?)
     }
 
     /// The stored leases; an unreadable file counts as none (a restart must not fail on it).
@@ -82,8 +83,7 @@ impl PoolFiles {
     }
 
     pub fn save_login(&self, device: i64, login: &SavedLogin) -> std::io::Result<()> {
-        std::fs::create_dir_all(self.dir.join(LOGINS_DIR))?;
-        write_private(&self.login_path(device), &serde_json::to_vec(login)?)
+        write_replacing(&self.login_path(device), &serde_json::to_vec(login)?)
     }
 
     pub fn remove_login(&self, device: i64) {
@@ -107,20 +107,6 @@ impl PoolFiles {
 
 const CLAIMS_FILE: &str = "claims.json";
 const LOGINS_DIR: &str = "logins";
-
-fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    use std::io::Write;
-    if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent)?;
-    }
-    let tmp = path.with_extension("tmp");
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    options.open(&tmp)?.write_all(bytes)?;
-    std::fs::rename(tmp, path)
-}
 
 #[cfg(test)]
 mod tests {

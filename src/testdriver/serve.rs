@@ -237,19 +237,11 @@ async fn trace_request(State(recorder): State<Recorder>, mut req: Request, next:
 
 /// One random passphrase per driver installation encrypts all device stores at rest.
 fn store_passphrase(state_dir: &std::path::Path) -> Result<String, String> {
-    use std::io::Write;
-    use std::os::unix::fs::OpenOptionsExt;
     let path = state_dir.join("store.secret");
     if let Ok(existing) = std::fs::read_to_string(&path) {
         return Ok(existing.trim().to_string());
     }
     let secret = hex::encode(rand::random::<[u8; 32]>());
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(&path)
-        .map_err(|e| format!("{}: {e}", path.display()))?;
-    f.write_all(secret.as_bytes()).map_err(|e| e.to_string())?;
+    crate::core::private_file::write_new(&path, secret.as_bytes()).map_err(|e| format!("{}: {e}", path.display()))?;
     Ok(secret)
 }

@@ -66,15 +66,7 @@ fn ensure_dev_certificate(cert: &Path, key: &Path) -> Result<(), String> {
 }
 
 fn write_private(path: &Path, bytes: &[u8]) -> Result<(), String> {
-    use std::io::Write;
-    use std::os::unix::fs::OpenOptionsExt;
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(path)
-        .map_err(|e| format!("{}: {e}", path.display()))?;
-    f.write_all(bytes).map_err(|e| e.to_string())
+    crate::core::private_file::write_new(path, bytes).map_err(|e| format!("{}: {e}", path.display()))
 }
 
 /// The subject CN of a DER client certificate.

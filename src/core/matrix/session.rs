@@ -17,6 +17,7 @@ use super::errors::from_sdk;
 use super::forgotten::ForgottenRooms;
 use super::stores::build_client;
 use super::sync_runtime::SyncRuntime;
+use crate::core::private_file::write_replacing;
 use crate::core::rules::room_policy::Product;
 use crate::core::{CoreError, CoreResult, Mxid};
 
@@ -413,19 +414,12 @@ async fn read_stored_device(dir: &Path) -> Option<StoredDevice> {
     serde_json::from_slice(&bytes).ok()
 }
 
-/// Written to a temporary file first and renamed: a process killed mid-write leaves the old
-/// file, never half a token. Owner-only permissions: the file may hold an access token.
+/// Atomic and owner-only ([`write_replacing`]): the file may hold an access token.
 async fn write_stored_device(dir: &Path, device: &StoredDevice) -> CoreResult<()> {
     let json = serde_json::to_vec(device).map_err(CoreError::internal)?;
-    let (tmp, path) = (dir.join(format!("{DEVICE_FILE}.tmp")), dir.join(DEVICE_FILE));
-    let mut options = tokio::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    options.mode(0o600);
-    let mut file = options.open(&tmp).await.map_err(CoreError::internal)?;
-    tokio::io::AsyncWriteExt::write_all(&mut file, &json)
+    let path = dir.join(DEVICE_FILE);
+    tokio::task::spawn_blocking(move || write_replacing(&path, &json))
         .await
-        .map_err(CoreError::internal)?;
-    drop(file);
-    tokio::fs::rename(&tmp, &path).await.map_err(CoreError::internal)
+        .map_err(CoreError::internal)?
+        .map_err(CoreError::internal)
 }

@@ -125,17 +125,8 @@ fn reseal(db: &Path, passphrase: &str, key: &[u8; 32]) -> CoreResult<()> {
 
 /// Atomic (temporary file, then rename) and owner-only, like the device file beside it.
 fn write_key_file(path: &Path, key_file: &KeyFile) -> CoreResult<()> {
-    use std::io::Write;
     let json = serde_json::to_vec(key_file).map_err(CoreError::internal)?;
-    let tmp = path.with_extension("json.tmp");
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options.open(&tmp).map_err(CoreError::internal)?;
-    file.write_all(&json).map_err(CoreError::internal)?;
-    drop(file);
-    std::fs::rename(&tmp, path).map_err(CoreError::internal)
+    crate::core::private_file::write_replacing(path, &json).map_err(CoreError::internal)
 }
 
 #[cfg(test)]
