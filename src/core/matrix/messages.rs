@@ -78,12 +78,8 @@ impl Messages<'_> {
     async fn send_into(&self, room: &Room, msg: NewMessage) -> CoreResult<Message> {
         let content = self.body_for(room, msg).await?;
         refresh_members(room).await;
-        let started = std::time::Instant::now();
         let event_id = send_with_retry(room, content_json(&content)).await?;
-        let sent = started.elapsed();
-        self.await_listed(room, &event_id).await;
-        tracing::trace!(?sent, echoed = ?started.elapsed(), "message sent");
-        Ok(Message {
+        let message = Message {
             message_id: event_id.clone(),
             event_id,
             room_id: room.room_id().to_string(),
@@ -91,7 +87,25 @@ impl Messages<'_> {
             timestamp_ms: now_ms(),
             edited_ms: None,
             content,
-        })
+        };
+        self.pending(
+            room,
+            timeline::TimelineEvent::Message {
+                event_id: message.event_id.clone(),
+                sender: message.author.clone(),
+                ts: message.timestamp_ms,
+                content: message.content.clone(),
+            },
+        );
+        Ok(message)
+    }
+
+    /// Lists show an own event from the moment the homeserver accepted it, not only once it
+    /// came back through sync (see [`super::local_echo`]).
+    fn pending(&self, room: &Room, event: timeline::TimelineEvent) {
+        self.session
+            .local_echoes()
+            .add(room.room_id().as_str(), event, std::time::Instant::now());
     }
 
     /// Turns a request into wire content; a staged upload is uploaded now, encrypted when
@@ -140,7 +154,7 @@ impl Messages<'_> {
     }
 
     async fn room_messages(&self, room: &Room) -> CoreResult<Vec<Message>> {
-        let messages = to_messages(room.room_id().as_str(), &timeline_of(room).await?);
+        let messages = to_messages(room.room_id().as_str(), &timeline_of(self.session, room).await?);
         self.session
             .media()
             .remember(messages.iter().filter_map(|m| m.content.attachment.as_ref()));
@@ -183,13 +197,23 @@ impl Messages<'_> {
         let room = self.room_of(&original)?;
         let content = self.body_for(&room, msg).await?;
         let event_id = send_with_retry(&room, edit_json(&original.message_id, &content)).await?;
-        self.await_listed(&room, &event_id).await;
-        Ok(Message {
+        let edited = Message {
             event_id,
             edited_ms: Some(now_ms()),
             content,
             ..original
-        })
+        };
+        self.pending(
+            &room,
+            timeline::TimelineEvent::Edit {
+                event_id: edited.event_id.clone(),
+                sender: self.session.user_id().to_string(),
+                ts: edited.edited_ms.unwrap_or_default(),
+                target: edited.message_id.clone(),
+                new: edited.content.clone(),
+            },
+        );
+        Ok(edited)
     }
 
     /// Deletes a message by redaction, together with all its edits (A_28355).
@@ -219,7 +243,7 @@ impl Messages<'_> {
     }
 
     async fn edit_ids(&self, room: &Room, original: &str) -> CoreResult<Vec<String>> {
-        Ok(timeline_of(room)
+        Ok(timeline_of(self.session, room)
             .await?
             .into_iter()
             .filter_map(|e| match e {
@@ -239,41 +263,6 @@ impl Messages<'_> {
             return Err(Rule::NotTheAuthor.violated("only the author may edit a message"));
         }
         Ok(m)
-    }
-
-    /// Waits until an own event came back through sync into the event cache, so the next
-    /// list (the suite edits "the newest own message" right after sending) already has it.
-    /// Woken by the cache's own updates rather than by polling, so a send answers as soon as
-    /// its echo is in.
-    async fn await_listed(&self, room: &Room, event_id: &str) {
-        let Ok(id) = parse_event(event_id) else { return };
-        let Ok((cache, _drop_handles)) = room.event_cache().await else {
-            return;
-        };
-        let Ok((events, mut updates)) = cache.subscribe().await else {
-            return;
-        };
-        if events.iter().any(|e| e.event_id().as_deref() == Some(&*id)) {
-            return;
-        }
-        let echoed = async {
-            loop {
-                match updates.recv().await {
-                    Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
-                        if matches!(cache.find_event(&id).await, Ok(Some(_))) {
-                            return;
-                        }
-                    }
-                    Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
-                }
-            }
-        };
-        if tokio::time::timeout(super::wait::SYNC_ECHO_TIMEOUT, echoed)
-            .await
-            .is_err()
-        {
-            tracing::warn!(event = event_id, "own event not yet echoed by sync");
-        }
     }
 
     /// Waits until the redaction came back through sync, so the next list agrees.
@@ -364,8 +353,9 @@ impl Messages<'_> {
 }
 
 /// The room's timeline as the event cache holds it, back-paginated first when it holds fewer
-/// than [`BACKFILL_EVENTS`] (the cache lives in memory and starts empty with each login).
-async fn timeline_of(room: &Room) -> CoreResult<Vec<timeline::TimelineEvent>> {
+/// than [`BACKFILL_EVENTS`] (the cache lives in memory and starts empty with each login),
+/// followed by the session's own events that sync has not brought back yet.
+async fn timeline_of(session: &Session, room: &Room) -> CoreResult<Vec<timeline::TimelineEvent>> {
     let (cache, _drop_handles) = room.event_cache().await.map_err(CoreError::internal)?;
     let mut events = cache.events().await.map_err(CoreError::internal)?;
     if events.len() < usize::from(BACKFILL_EVENTS) {
@@ -374,11 +364,14 @@ async fn timeline_of(room: &Room) -> CoreResult<Vec<timeline::TimelineEvent>> {
             Err(e) => tracing::debug!(error = %e, "back-pagination not possible"),
         }
     }
-    Ok(events
+    let cached = events
         .iter()
         .filter_map(|e| serde_json::from_str::<Value>(e.raw().json().get()).ok())
         .filter_map(|e| timeline_event(&e))
-        .collect())
+        .collect();
+    Ok(session
+        .local_echoes()
+        .merge(room.room_id().as_str(), cached, std::time::Instant::now()))
 }
 
 /// The room key of a message goes to the members the sending device knows of. Its sync can

@@ -13,6 +13,7 @@ pub mod users;
 pub(crate) mod errors;
 mod events;
 mod forgotten;
+mod local_echo;
 mod orphans;
 mod peek;
 mod server_rooms;

@@ -97,6 +97,8 @@ struct Inner {
     directory_tokens: std::sync::Mutex<std::collections::HashMap<String, (String, std::time::Instant)>>,
     /// Rooms not to show any more (see [`super::forgotten`]).
     forgotten: std::sync::Mutex<ForgottenRooms>,
+    /// Own events sent but not yet back from sync (see [`super::local_echo`]).
+    local_echoes: std::sync::Mutex<super::local_echo::LocalEchoes>,
 }
 
 impl std::fmt::Debug for Session {
@@ -229,6 +231,7 @@ impl Session {
                 follow_attempts: Default::default(),
                 directory_tokens: Default::default(),
                 forgotten: std::sync::Mutex::new(forgotten),
+                local_echoes: Default::default(),
             }),
         };
         session.start_sync().await;
@@ -340,6 +343,10 @@ impl Session {
             .lock()
             .expect("token lock")
             .remove(directory);
+    }
+
+    pub(crate) fn local_echoes(&self) -> std::sync::MutexGuard<'_, super::local_echo::LocalEchoes> {
+        self.inner.local_echoes.lock().expect("local echo lock")
     }
 
     pub(crate) fn media_index(&self) -> std::sync::MutexGuard<'_, super::media::MediaIndex> {

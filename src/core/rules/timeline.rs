@@ -62,6 +62,16 @@ pub enum TimelineEvent {
     },
 }
 
+impl TimelineEvent {
+    /// The event's own id; a redaction is only known by its target here.
+    pub fn event_id(&self) -> Option<&str> {
+        match self {
+            TimelineEvent::Message { event_id, .. } | TimelineEvent::Edit { event_id, .. } => Some(event_id),
+            TimelineEvent::Redaction { .. } => None,
+        }
+    }
+}
+
 /// A message as the list shows it: the original's id and time, the newest content.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Visible {
