@@ -5,7 +5,7 @@
 //! lists show the pending event, so "edit my newest message" right after a send still finds
 //! it. Plain data, no I/O.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
 
 use crate::core::rules::timeline::TimelineEvent;
@@ -39,11 +39,9 @@ impl LocalEchoes {
         let Some(pending) = self.rooms.get_mut(room_id) else {
             return cached;
         };
+        let arrived: HashSet<&str> = cached.iter().filter_map(TimelineEvent::event_id).collect();
         pending.retain(|p| {
-            now.duration_since(p.since) < KEEP
-                && !cached
-                    .iter()
-                    .any(|c| c.event_id().is_some() && c.event_id() == p.event.event_id())
+            now.duration_since(p.since) < KEEP && p.event.event_id().is_some_and(|id| !arrived.contains(id))
         });
         cached.extend(pending.iter().map(|p| p.event.clone()));
         if pending.is_empty() {

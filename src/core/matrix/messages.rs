@@ -88,24 +88,31 @@ impl Messages<'_> {
             edited_ms: None,
             content,
         };
-        self.pending(
-            room,
-            timeline::TimelineEvent::Message {
-                event_id: message.event_id.clone(),
-                sender: message.author.clone(),
-                ts: message.timestamp_ms,
-                content: message.content.clone(),
-            },
-        );
+        self.show_pending(&message);
         Ok(message)
     }
 
-    /// Lists show an own event from the moment the homeserver accepted it, not only once it
-    /// came back through sync (see [`super::local_echo`]).
-    fn pending(&self, room: &Room, event: timeline::TimelineEvent) {
+    /// Lists show an own message or edit from the moment the homeserver accepted it, not only
+    /// once it came back through sync (see [`super::local_echo`]).
+    fn show_pending(&self, sent: &Message) {
+        let event = match sent.edited_ms {
+            None => timeline::TimelineEvent::Message {
+                event_id: sent.event_id.clone(),
+                sender: sent.author.clone(),
+                ts: sent.timestamp_ms,
+                content: sent.content.clone(),
+            },
+            Some(ts) => timeline::TimelineEvent::Edit {
+                event_id: sent.event_id.clone(),
+                sender: sent.author.clone(),
+                ts,
+                target: sent.message_id.clone(),
+                new: sent.content.clone(),
+            },
+        };
         self.session
             .local_echoes()
-            .add(room.room_id().as_str(), event, std::time::Instant::now());
+            .add(&sent.room_id, event, std::time::Instant::now());
     }
 
     /// Turns a request into wire content; a staged upload is uploaded now, encrypted when
@@ -203,16 +210,7 @@ impl Messages<'_> {
             content,
             ..original
         };
-        self.pending(
-            &room,
-            timeline::TimelineEvent::Edit {
-                event_id: edited.event_id.clone(),
-                sender: self.session.user_id().to_string(),
-                ts: edited.edited_ms.unwrap_or_default(),
-                target: edited.message_id.clone(),
-                new: edited.content.clone(),
-            },
-        );
+        self.show_pending(&edited);
         Ok(edited)
     }
 
