@@ -26,6 +26,10 @@ pub enum CoreError {
     /// The homeserver refused the credentials.
     #[error("authentication failed: {0}")]
     Unauthorized(String),
+    /// The session is over: the homeserver no longer accepts its access token (ML-124880).
+    /// It stopped syncing; log in again (a soft logout resumes the same device and store).
+    #[error("session ended: {0}")]
+    SessionEnded(crate::core::rules::session_end::EndReason),
     /// The homeserver answered with an error the core does not map to a rule outcome.
     #[error("homeserver error {status}: {errcode}: {message}")]
     Homeserver {
@@ -68,6 +72,9 @@ pub enum Rule {
     NotAMember,
     /// Of the permission config's two lists only the one of the current mode can be changed.
     PermissionListOfOtherMode,
+    /// No message or file goes out without E2EE (gemSpec_TI-Messenger-Client 5.7, "MUSS
+    /// technisch unterbunden werden"), except into Pro public rooms (A_25325-01).
+    UnencryptedSend,
 }
 
 impl Rule {
@@ -80,7 +87,8 @@ impl Rule {
             | Rule::WorldReadableHistory
             | Rule::NotTheAuthor
             | Rule::NotAMember
-            | Rule::PermissionListOfOtherMode => None,
+            | Rule::PermissionListOfOtherMode
+            | Rule::UnencryptedSend => None,
         }
     }
 
@@ -95,6 +103,7 @@ impl Rule {
             Rule::NotTheAuthor => "NOT_THE_AUTHOR",
             Rule::NotAMember => "NOT_A_MEMBER",
             Rule::PermissionListOfOtherMode => "PERMISSION_LIST_OF_OTHER_MODE",
+            Rule::UnencryptedSend => "UNENCRYPTED_SEND",
         }
     }
 

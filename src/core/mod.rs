@@ -36,4 +36,5 @@ pub use rules::permissions::{
     Entries as PermissionEntries, INSURED_GROUP, List as PermissionList, Mode as AuthorizationMode,
 };
 pub use rules::room_policy::{HistoryVisibility, JoinRule, NewRoom, Product, RoomAccess, RoomSettings};
+pub use rules::session_end::EndReason;
 pub use rules::timeline::{Attachment, EncryptedFile, MessageBody};

@@ -50,6 +50,9 @@ impl From<CoreError> for DriverError {
             CoreError::DirectoryForbidden(_) => (StatusCode::FORBIDDEN, "DIRECTORY_FORBIDDEN"),
             CoreError::NotFound(_) => (StatusCode::NOT_FOUND, "NOT_FOUND"),
             CoreError::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "UNAUTHORIZED"),
+            // The suite sees the end at once (401, or 403 for a barred account), never a hang.
+            CoreError::SessionEnded(reason) if reason.account_barred() => (StatusCode::FORBIDDEN, "SESSION_ENDED"),
+            CoreError::SessionEnded(_) => (StatusCode::UNAUTHORIZED, "SESSION_ENDED"),
             CoreError::Homeserver { status, .. } if (400..500).contains(status) => (
                 StatusCode::from_u16(*status).unwrap_or(StatusCode::BAD_REQUEST),
                 "HOMESERVER_REFUSED",
@@ -154,6 +157,10 @@ mod tests {
                 502,
             ),
             (CoreError::Internal("x".into()), 500),
+            (CoreError::SessionEnded(crate::core::EndReason::TokenRevoked), 401),
+            (CoreError::SessionEnded(crate::core::EndReason::SoftLogout), 401),
+            (CoreError::SessionEnded(crate::core::EndReason::AccountLocked), 403),
+            (CoreError::SessionEnded(crate::core::EndReason::AccountDeactivated), 403),
         ];
         for (err, status) in cases {
             assert_eq!(DriverError::from(err).status.as_u16(), status);

@@ -226,6 +226,12 @@ impl Api {
             None => (Mxid::parse(&device.config.mxid)?, device.config.password.clone()),
         };
         let mut slot = device.login.lock().await;
+        // A session the homeserver ended is over: the new login starts afresh (for a soft
+        // logout it resumes the same Matrix device and store).
+        if let Some(ended) = slot.take_if(|a| a.session.ended().is_some()) {
+            self.files.remove_login(device.config.id);
+            ended.session.logout().await;
+        }
         if let Some(active) = slot.as_ref().filter(|a| a.session.user_id() == &user) {
             if active.password == password {
                 return Ok(active.session.clone());

@@ -28,6 +28,7 @@ impl Session {
 
 impl Contacts<'_> {
     pub async fn list(&self) -> CoreResult<Vec<ContactSetting>> {
+        self.session.live()?;
         let body = self.call(Method::GET, &["contacts"], None).await?;
         Ok(body["contacts"]
             .as_array()
@@ -38,6 +39,7 @@ impl Contacts<'_> {
     /// Creates or replaces the setting for `mxid`; the stored display name is the contact's
     /// profile name (the localpart when it has none).
     pub async fn set(&self, mxid: &str, start: u64, end: Option<u64>) -> CoreResult<ContactSetting> {
+        self.session.live()?;
         let user = Mxid::parse(mxid)?;
         let display_name = self.display_name_of(&user).await;
         let setting = ContactSetting::new(mxid, display_name, start, end)?;
@@ -52,6 +54,7 @@ impl Contacts<'_> {
 
     /// Removes the setting; an unknown contact is `NotFound`.
     pub async fn delete(&self, mxid: &str) -> CoreResult<()> {
+        self.session.live()?;
         let user = Mxid::parse(mxid)?;
         self.call(Method::DELETE, &["contacts", user.as_str()], None)
             .await

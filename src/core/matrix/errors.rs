@@ -1,22 +1,37 @@
 //! Maps matrix-sdk failures onto core outcomes by HTTP status and the typed Matrix error
 //! kind, never by message text.
 
-use matrix_sdk::ruma::api::error::Error as ApiError;
+use matrix_sdk::ruma::api::error::{Error as ApiError, ErrorKind};
 
 use crate::core::CoreError;
+use crate::core::rules::session_end;
 
 pub(crate) fn from_sdk(e: matrix_sdk::Error) -> CoreError {
     match e.as_client_api_error() {
-        Some(api) => from_status(api.status_code.as_u16(), errcode(api), e.to_string()),
+        Some(api) => from_api(api, e.to_string()),
         None => CoreError::Internal(e.to_string()),
     }
 }
 
 pub(crate) fn from_http(e: matrix_sdk::HttpError) -> CoreError {
     match e.as_client_api_error() {
-        Some(api) => from_status(api.status_code.as_u16(), errcode(api), e.to_string()),
+        Some(api) => from_api(api, e.to_string()),
         None => CoreError::Internal(e.to_string()),
     }
+}
+
+/// A homeserver answer that ends the session is that, whatever the call was.
+fn from_api(api: &ApiError, text: String) -> CoreError {
+    let status = api.status_code.as_u16();
+    let code = errcode(api);
+    match session_end::ending(status, &code, soft_logout(api)) {
+        Some(reason) => CoreError::SessionEnded(reason),
+        None => from_status(status, code, text),
+    }
+}
+
+fn soft_logout(api: &ApiError) -> bool {
+    matches!(api.error_kind(), Some(ErrorKind::UnknownToken(data)) if data.soft_logout)
 }
 
 /// The `errcode` of the homeserver's error body (`M_UNKNOWN` when the body has none).
@@ -56,6 +71,19 @@ mod tests {
         let body = ErrorBody::Standard(StandardErrorBody::new(ErrorKind::Forbidden, "slow".into()));
         let api = body.into_error(matrix_sdk::ruma::exports::http::StatusCode::FORBIDDEN);
         assert_eq!(errcode(&api), "M_FORBIDDEN");
+    }
+
+    #[test]
+    fn an_unknown_token_ends_the_session_with_its_soft_logout_flag() {
+        use matrix_sdk::ruma::api::error::{ErrorBody, StandardErrorBody, UnknownTokenErrorData};
+        let mut data = UnknownTokenErrorData::new();
+        data.soft_logout = true;
+        let body = ErrorBody::Standard(StandardErrorBody::new(ErrorKind::UnknownToken(data), "gone".into()));
+        let api = body.into_error(matrix_sdk::ruma::exports::http::StatusCode::UNAUTHORIZED);
+        assert!(matches!(
+            from_api(&api, "gone".into()),
+            CoreError::SessionEnded(session_end::EndReason::SoftLogout)
+        ));
     }
 
     #[test]

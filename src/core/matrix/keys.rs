@@ -34,6 +34,7 @@ impl Keys<'_> {
     /// key is returned again if this device knows it and it still opens secret storage;
     /// otherwise it is rotated, because an existing key cannot be read back from the server.
     pub async fn export_recovery_key(&self) -> CoreResult<String> {
+        self.session.live()?;
         let recovery = self.session.client().encryption().recovery();
         if recovery.state() == RecoveryState::Enabled
             && let Some(key) = self.remembered_key().await
@@ -66,6 +67,7 @@ impl Keys<'_> {
     /// Unlocks secret storage with a recovery key, then fetches the room keys of every room
     /// from the backup so earlier messages decrypt.
     pub async fn import_recovery_key(&self, key: &str) -> CoreResult<()> {
+        self.session.live()?;
         let client = self.session.client();
         let key = key.trim();
         client

@@ -122,6 +122,7 @@ impl Media<'_> {
     /// The original bytes of a staged upload or of an attachment this account can read
     /// (decrypted). Unknown ids are looked up in every room before giving up.
     pub async fn download(&self, file_id: &str) -> CoreResult<MediaFile> {
+        self.session.live()?;
         if let Some(staged) = self.session.media_index().staged.get(file_id).cloned() {
             return Ok(staged);
         }

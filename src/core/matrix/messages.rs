@@ -8,7 +8,7 @@ use matrix_sdk::room::Room;
 use matrix_sdk::ruma::api::client::membership::get_member_events;
 use matrix_sdk::ruma::api::client::message::get_message_events::v3 as get_message_events;
 use matrix_sdk::ruma::events::room::member::MembershipState;
-use matrix_sdk::ruma::{OwnedRoomId, RoomId};
+use matrix_sdk::ruma::{OwnedRoomId, RoomId, TransactionId};
 use serde_json::Value;
 
 use super::errors::from_sdk;
@@ -16,6 +16,7 @@ use super::events::{content_json, edit_json, timeline_event};
 use super::rooms::{Membership, describe};
 use crate::core::rules::direct_chat::{self, DirectCandidate, DirectRoute};
 use crate::core::rules::members::member_list_stale;
+use crate::core::rules::room_policy;
 use crate::core::rules::timeline::{self, MessageBody};
 use crate::core::{CoreError, CoreResult, Mxid, Rule, Session};
 
@@ -71,11 +72,13 @@ const SEND_ATTEMPTS: u32 = 3;
 impl Messages<'_> {
     /// Sends into a joined room (encrypted if the room is). Returns the message as sent.
     pub async fn send(&self, room_id: &str, msg: NewMessage) -> CoreResult<Message> {
+        self.session.live()?;
         let room = self.joined_room(room_id).await?;
         self.send_into(&room, msg).await
     }
 
     async fn send_into(&self, room: &Room, msg: NewMessage) -> CoreResult<Message> {
+        self.ensure_encrypted(room).await?;
         let content = self.body_for(room, msg).await?;
         refresh_members(room).await;
         let event_id = send_with_retry(room, content_json(&content)).await?;
@@ -90,6 +93,18 @@ impl Messages<'_> {
         };
         self.show_pending(&message);
         Ok(message)
+    }
+
+    /// The one guard in front of every message and file the product sends (see
+    /// [`room_policy::check_send_encryption`]). The room's encryption state is asked of the
+    /// homeserver when the local state does not know it yet.
+    async fn ensure_encrypted(&self, room: &Room) -> CoreResult<()> {
+        let encrypted = room.latest_encryption_state().await.map_err(from_sdk)?.is_encrypted();
+        let join_rule = room.join_rule().map(|j| match j {
+            matrix_sdk::ruma::events::room::join_rules::JoinRule::Public => room_policy::JoinRule::Public,
+            _ => room_policy::JoinRule::Invite,
+        });
+        room_policy::check_send_encryption(self.session.product(), encrypted, join_rule)
     }
 
     /// Lists show an own message or edit from the moment the homeserver accepted it, not only
@@ -148,6 +163,7 @@ impl Messages<'_> {
     /// entry has a body and an author.
     /// After a room upgrade the list spans the old room and its successors, oldest first.
     pub async fn list(&self, room_id: &str) -> CoreResult<Vec<Message>> {
+        self.session.live()?;
         let id = parse(room_id)?;
         if self.session.client().get_room(&id).is_none() {
             return self.read_without_membership(room_id).await;
@@ -190,6 +206,7 @@ impl Messages<'_> {
     }
 
     pub async fn get(&self, room_id: &str, message_id: &str) -> CoreResult<Message> {
+        self.session.live()?;
         self.list(room_id)
             .await?
             .into_iter()
@@ -199,9 +216,11 @@ impl Messages<'_> {
 
     /// Replaces the text of an own message (`m.replace`); the list keeps the message's id.
     pub async fn edit(&self, room_id: &str, message_id: &str, msg: NewMessage) -> CoreResult<Message> {
+        self.session.live()?;
         let original = self.own_message(room_id, message_id).await?;
         // The message may live in a predecessor of the room (upgrade): edit it there.
         let room = self.room_of(&original)?;
+        self.ensure_encrypted(&room).await?;
         let content = self.body_for(&room, msg).await?;
         let event_id = send_with_retry(&room, edit_json(&original.message_id, &content)).await?;
         let edited = Message {
@@ -216,6 +235,7 @@ impl Messages<'_> {
 
     /// Deletes a message by redaction, together with all its edits (A_28355).
     pub async fn delete(&self, room_id: &str, message_id: &str) -> CoreResult<()> {
+        self.session.live()?;
         let original = self.find_message(room_id, message_id).await?;
         let room = self.room_of(&original)?;
         for edit in self.edit_ids(&room, &original.message_id).await? {
@@ -232,6 +252,7 @@ impl Messages<'_> {
 
     /// Deletes by replacing the content with a placeholder: the text is gone for everyone.
     pub async fn delete_via_replace(&self, room_id: &str, message_id: &str) -> CoreResult<()> {
+        self.session.live()?;
         let placeholder = NewMessage {
             body: DELETED_PLACEHOLDER.into(),
             msgtype: "m.text".into(),
@@ -276,6 +297,7 @@ impl Messages<'_> {
     /// Sends a direct message: reuses the chat with `to` (in both directions), re-invites a
     /// peer who left, or creates a new chat with `to` invited before the first message.
     pub async fn send_direct(&self, to: &Mxid, msg: NewMessage) -> CoreResult<Message> {
+        self.session.live()?;
         if to == self.session.user_id() {
             return Err(CoreError::InvalidInput(
                 "a direct message needs another recipient".into(),
@@ -422,10 +444,17 @@ async fn refresh_members(room: &Room) {
 
 /// Sends once, retrying transient failures; a refusal (4xx) is final at once.
 async fn send_with_retry(room: &Room, content: Value) -> CoreResult<String> {
+    // One transaction id for every attempt: a retry after a response that got lost on the way
+    // is the same request to the homeserver, which answers it with the first event's id.
+    let txn = TransactionId::new();
     let mut attempt = 0;
     loop {
         attempt += 1;
-        match room.send_raw("m.room.message", content.clone()).await {
+        match room
+            .send_raw("m.room.message", content.clone())
+            .with_transaction_id(&txn)
+            .await
+        {
             Ok(r) => return Ok(r.response.event_id.to_string()),
             Err(e) => {
                 let err = from_sdk(e);

@@ -10,12 +10,15 @@ pub mod session;
 mod upgrades;
 pub mod users;
 
+mod device_file;
+mod ending;
 pub(crate) mod errors;
 mod events;
 mod forgotten;
 mod local_echo;
 mod orphans;
 mod peek;
+mod relogin;
 mod server_rooms;
 mod store_key;
 mod stores;

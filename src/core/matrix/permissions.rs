@@ -23,11 +23,13 @@ impl Session {
 
 impl Permissions<'_> {
     pub async fn mode(&self) -> CoreResult<Mode> {
+        self.session.live()?;
         Ok(self.load().await?.mode)
     }
 
     /// Switches the mode; each list keeps its entries for when its mode comes back.
     pub async fn set_mode(&self, mode: Mode) -> CoreResult<Mode> {
+        self.session.live()?;
         let mut lists = self.load().await?;
         lists.mode = mode;
         self.save(&lists).await?;
@@ -36,11 +38,13 @@ impl Permissions<'_> {
 
     /// A list can be read in either mode.
     pub async fn list(&self, list: List) -> CoreResult<Entries> {
+        self.session.live()?;
         Ok(self.load().await?.entries(list).clone())
     }
 
     /// Adds entries to the list that counts in the current mode (else `RuleViolated`).
     pub async fn add(&self, list: List, entries: &Entries) -> CoreResult<Entries> {
+        self.session.live()?;
         let mut lists = self.load().await?;
         lists.add(list, entries, self.session.product()).map_err(core_error)?;
         self.save(&lists).await?;
@@ -48,6 +52,7 @@ impl Permissions<'_> {
     }
 
     pub async fn remove(&self, list: List, entries: &Entries) -> CoreResult<()> {
+        self.session.live()?;
         let mut lists = self.load().await?;
         lists.remove(list, entries).map_err(core_error)?;
         self.save(&lists).await
@@ -55,6 +60,7 @@ impl Permissions<'_> {
 
     /// Back to the default: everybody may invite, both lists empty.
     pub async fn reset(&self) -> CoreResult<()> {
+        self.session.live()?;
         self.save(&PermissionLists::default()).await
     }
 

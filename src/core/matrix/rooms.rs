@@ -95,6 +95,7 @@ impl Rooms<'_> {
     /// for Pro, the public rooms of the own homeserver's directory.
     /// A room replaced by an upgrade the account followed is listed once, as its successor.
     pub async fn list(&self) -> CoreResult<Vec<RoomInfo>> {
+        self.session.live()?;
         self.session.follow_upgrades().await;
         let chain = self.session.room_chain();
         let mut out = Vec::new();
@@ -150,6 +151,7 @@ impl Rooms<'_> {
     /// Applies the changed settings (name and topic also to their TI-M copies), after the
     /// room policy accepted them; waits until sync shows the new state.
     pub async fn update(&self, room_id: &str, wanted: RoomSettings) -> CoreResult<RoomInfo> {
+        self.session.live()?;
         let room = self.room(room_id).await?;
         let current = describe(&room).await?;
         let before = current.settings();
@@ -197,6 +199,7 @@ impl Rooms<'_> {
 
     /// Every state event of the room, as the homeserver has it now.
     pub async fn state_events(&self, room_id: &str) -> CoreResult<Vec<StateEvent>> {
+        self.session.live()?;
         let room = self.room(room_id).await?;
         let state = server_rooms::state_json(self.session.client(), room.room_id())
             .await
@@ -216,11 +219,13 @@ impl Rooms<'_> {
     }
 
     pub async fn get(&self, room_id: &str) -> CoreResult<RoomInfo> {
+        self.session.live()?;
         describe(&self.room(room_id).await?).await
     }
 
     /// Creates a room with the TI-M defaults after the room policy accepted the request.
     pub async fn create(&self, req: NewRoom) -> CoreResult<RoomInfo> {
+        self.session.live()?;
         let plan = room_policy::plan_room(self.session.product(), req)?;
         let room_id = self.create_planned(&plan).await?;
         for user in &plan.later_invites {
@@ -264,6 +269,7 @@ impl Rooms<'_> {
 
     /// Invites each user in turn; the homeserver's refusal surfaces as `HomeserverForbidden`.
     pub async fn invite(&self, room_id: &str, users: &[Mxid]) -> CoreResult<RoomInfo> {
+        self.session.live()?;
         let room = self.room(room_id).await?;
         for user in users {
             self.invite_one(room.room_id(), user).await?;
@@ -302,6 +308,7 @@ impl Rooms<'_> {
     }
 
     pub async fn join(&self, room_id: &str) -> CoreResult<RoomInfo> {
+        self.session.live()?;
         let id = parse_room_id(room_id)?;
         let client = self.session.client().clone();
         let direct_invite = match client.get_room(&id) {
@@ -325,6 +332,7 @@ impl Rooms<'_> {
 
     /// Leaves (or rejects an invite). The room stays listed with own membership `leave`.
     pub async fn leave(&self, room_id: &str) -> CoreResult<RoomInfo> {
+        self.session.live()?;
         let room = self.room(room_id).await?;
         if room.state() != RoomState::Left {
             room.leave().await.map_err(from_sdk)?;
@@ -336,6 +344,7 @@ impl Rooms<'_> {
 
     /// Leaves if needed, then forgets: the room disappears from [`Rooms::list`] at once.
     pub async fn forget(&self, room_id: &str) -> CoreResult<()> {
+        self.session.live()?;
         let id = parse_room_id(room_id)?;
         let Some(room) = self.session.current_room(&id).await else {
             return self.forget_unknown(&id).await;
@@ -364,6 +373,7 @@ impl Rooms<'_> {
     /// Rooms are handled concurrently. A room is forgotten only after sync has delivered its
     /// leave: a leave arriving after the forget would bring it back as a left "Empty Room".
     pub async fn forget_all(&self) -> CoreResult<()> {
+        self.session.live()?;
         use futures_util::StreamExt;
         let own = self.session.user_id().clone();
         futures_util::stream::iter(self.session.client().rooms())

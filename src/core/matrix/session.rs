@@ -1,24 +1,25 @@
 //! One logged-in account on one device: login, background sync, logout that keeps the device.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
 use matrix_sdk::Client;
-use matrix_sdk::authentication::matrix::MatrixSession;
 use matrix_sdk::config::SyncSettings;
 use matrix_sdk::ruma::api::client::filter::{Filter, FilterDefinition, RoomEventFilter, RoomFilter};
+use matrix_sdk::ruma::presence::PresenceState;
 use matrix_sdk::store::RoomLoadSettings;
-use serde::{Deserialize, Serialize};
 use tokio::sync::Mutex;
 use url::Url;
 
+use super::device_file::{self, StoredDevice};
+use super::ending::{Ending, watch_session_changes};
 use super::errors::from_sdk;
 use super::forgotten::ForgottenRooms;
 use super::stores::build_client;
 use super::sync_runtime::SyncRuntime;
-use crate::core::private_file::write_replacing;
 use crate::core::rules::room_policy::Product;
+use crate::core::rules::session_end::EndReason;
 use crate::core::{CoreError, CoreResult, Mxid};
 
 /// Where a session keeps its encrypted SQLite stores (state, crypto, event cache).
@@ -55,27 +56,6 @@ pub struct ResumeRequest<'a> {
     pub product: Product,
 }
 
-/// The Matrix device a store belongs to, so that a re-login resumes it instead of creating a
-/// new one (its keys and the room keys it received while logged out stay usable). While the
-/// account is logged in it also holds the session's tokens: a restarted process resumes the
-/// session without a new login ([`Session::resume`]). The file is readable by its owner only,
-/// like the store passphrase beside the stores (sealing the token with that passphrase would
-/// keep it from nobody who can read the directory).
-#[derive(Serialize, Deserialize)]
-struct StoredDevice {
-    user_id: String,
-    device_id: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    session: Option<MatrixSession>,
-    /// The tokens of the last session after its logout (which keeps the Matrix device and
-    /// ends nothing on the homeserver): a clean-up resumes it instead of a password login,
-    /// whose password hash costs the homeserver 0.3–0.7 s. Never resumed on a restart.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    parked: Option<MatrixSession>,
-}
-
-const DEVICE_FILE: &str = "device.json";
-
 /// A logged-in account. Cheap to clone; the background sync stops on [`Session::logout`].
 #[derive(Clone)]
 pub struct Session {
@@ -99,6 +79,10 @@ struct Inner {
     forgotten: std::sync::Mutex<ForgottenRooms>,
     /// Own events sent but not yet back from sync (see [`super::local_echo`]).
     local_echoes: std::sync::Mutex<super::local_echo::LocalEchoes>,
+    /// Set once the homeserver ended the session (see [`super::ending`]).
+    ending: Arc<Ending>,
+    /// Whether syncs announce the user as online (ML-123607: off unless the user opts in).
+    presence: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl std::fmt::Debug for Session {
@@ -113,37 +97,33 @@ impl Session {
     /// Logs in with a password. A store that already holds a device of this account resumes
     /// that device; otherwise the homeserver creates a new one.
     pub async fn login(req: LoginRequest<'_>) -> CoreResult<Session> {
-        tokio::fs::create_dir_all(&req.store.dir)
-            .await
-            .map_err(CoreError::internal)?;
-        let stored = read_stored_device(&req.store.dir)
+        crate::core::rules::transport::require_tls(req.homeserver_url, "homeserver")?;
+        super::stores::private_dir(&req.store.dir).await?;
+        let stored = device_file::read(&req.store)
             .await
             .filter(|d| d.user_id == req.user.as_str());
-        let client = build_client(req.homeserver_url, &req.store).await?;
-        let mut login = client
-            .matrix_auth()
-            .login_username(req.user.as_str(), req.password)
-            .initial_device_display_name(req.device_display_name);
-        if let Some(device) = &stored {
-            login = login.device_id(&device.device_id);
+        let mut client = build_client(req.homeserver_url, &req.store).await?;
+        password_login(&client, &req, stored.as_ref().map(|d| d.device_id.as_str())).await?;
+        if stored.is_some() && !super::relogin::device_keys_on_server(&client).await? {
+            client = super::relogin::replace_lost_device(client, &req).await?;
         }
-        let response = login.send().await.map_err(|e| match from_sdk(e) {
-            CoreError::HomeserverForbidden(m) | CoreError::Unauthorized(m) => CoreError::Unauthorized(m),
-            other => other,
-        })?;
-        write_stored_device(
-            &req.store.dir,
+        let (user_id, device_id) = match (client.user_id(), client.device_id()) {
+            (Some(u), Some(d)) => (u.to_string(), d.to_string()),
+            _ => return Err(CoreError::Internal("logged in without user or device id".into())),
+        };
+        device_file::write(
+            &req.store,
             &StoredDevice {
-                user_id: response.user_id.to_string(),
-                device_id: response.device_id.to_string(),
+                user_id: user_id.clone(),
+                device_id: device_id.clone(),
                 session: client.matrix_auth().session(),
                 parked: None,
             },
         )
         .await?;
-        let user = Mxid::parse(response.user_id.as_str())?;
+        let user = Mxid::parse(&user_id)?;
         let session = Self::open(client, user, req.store, req.product).await?;
-        tracing::info!(user = %session.inner.user, device = %response.device_id, "logged in");
+        tracing::info!(user = %session.inner.user, device = %device_id, "logged in");
         Ok(session)
     }
 
@@ -151,7 +131,8 @@ impl Session {
     /// the same access token, device and sync position). `None` when the store's account
     /// logged out, or the homeserver no longer accepts the token (then the store forgets it).
     pub async fn resume(req: ResumeRequest<'_>) -> CoreResult<Option<Session>> {
-        let Some(mut stored) = read_stored_device(&req.store.dir).await else {
+        crate::core::rules::transport::require_tls(req.homeserver_url, "homeserver")?;
+        let Some(mut stored) = device_file::read(&req.store).await else {
             return Ok(None);
         };
         let Some(matrix_session) = stored.session.take() else {
@@ -169,8 +150,8 @@ impl Session {
                 tracing::info!(user = %session.inner.user, "session resumed from its store");
                 Ok(Some(session))
             }
-            Err(CoreError::Unauthorized(_)) => {
-                write_stored_device(&req.store.dir, &stored).await?;
+            Err(CoreError::Unauthorized(_) | CoreError::SessionEnded(_)) => {
+                device_file::write(&req.store, &stored).await?;
                 tracing::info!(%user, "stored session no longer valid; logged out");
                 Ok(None)
             }
@@ -182,14 +163,14 @@ impl Session {
     /// clean-ups of the device's own account. `None` when nothing is parked or the homeserver
     /// no longer accepts the token.
     pub async fn resume_parked(req: ResumeRequest<'_>) -> CoreResult<Option<Session>> {
-        let Some(mut stored) = read_stored_device(&req.store.dir).await else {
+        let Some(mut stored) = device_file::read(&req.store).await else {
             return Ok(None);
         };
         let Some(parked) = stored.parked.take() else {
             return Ok(None);
         };
         stored.session = Some(parked);
-        write_stored_device(&req.store.dir, &stored).await?;
+        device_file::write(&req.store, &stored).await?;
         Self::resume(req).await
     }
 
@@ -197,10 +178,12 @@ impl Session {
     /// account's rooms), then the background sync.
     async fn open(client: Client, user: Mxid, store: StoreLocation, product: Product) -> CoreResult<Session> {
         client.event_cache().subscribe().map_err(CoreError::internal)?;
-        // One sync before answering, so the first read already sees the account's rooms.
         let sync = SyncRuntime::start(user.localpart()).await?;
+        let ending = Arc::new(Ending::new());
+        sync.spawn(watch_session_changes(&client, user.to_string(), ending.clone()));
+        // One sync before answering, so the first read already sees the account's rooms.
         let first = client.clone();
-        sync.run(async move { first.sync_once(sync_settings(Duration::ZERO)).await })
+        sync.run(async move { first.sync_once(sync_settings(Duration::ZERO, false)).await })
             .await?
             .map_err(from_sdk)?;
         let mut forgotten = ForgottenRooms::load(&store.dir);
@@ -232,6 +215,8 @@ impl Session {
                 directory_tokens: Default::default(),
                 forgotten: std::sync::Mutex::new(forgotten),
                 local_echoes: Default::default(),
+                ending,
+                presence: Default::default(),
             }),
         };
         session.start_sync().await;
@@ -240,28 +225,35 @@ impl Session {
 
     async fn start_sync(&self) {
         if let Some(sync) = self.inner.sync.lock().await.as_ref() {
-            sync.spawn(sync_forever(self.inner.client.clone()));
+            sync.spawn(sync_forever(
+                self.inner.client.clone(),
+                self.inner.user.to_string(),
+                self.inner.ending.clone(),
+                self.inner.presence.clone(),
+            ));
         }
     }
 
     /// Ends the session on this device but keeps the Matrix device and its stores: a later
     /// [`Session::login`] with the same store resumes it.
     pub async fn logout(&self) {
+        let ended = self.ended();
         // Room keys still queued for the backup must reach it (other devices recover them).
         let backups = self.inner.client.encryption().backups();
-        if backups.are_enabled().await {
+        if ended.is_none() && backups.are_enabled().await {
             let _ = tokio::time::timeout(Duration::from_secs(5), backups.wait_for_steady_state()).await;
         }
         if let Some(sync) = self.inner.sync.lock().await.take() {
             sync.shut_down().await;
         }
-        // A restart must not resume a session that was ended; a clean-up may (`resume_parked`).
-        if let Some(mut stored) = read_stored_device(&self.inner.store.dir).await
-            && let Some(ended) = stored.session.take()
-            && let Err(e) = write_stored_device(
-                &self.inner.store.dir,
+        // A restart must not resume a session that was ended; a clean-up may (`resume_parked`),
+        // unless the homeserver ended it: its token is dead.
+        if let Some(mut stored) = device_file::read(&self.inner.store).await
+            && let Some(last) = stored.session.take()
+            && let Err(e) = device_file::write(
+                &self.inner.store,
                 &StoredDevice {
-                    parked: Some(ended),
+                    parked: if ended.is_none() { Some(last) } else { None },
                     ..stored
                 },
             )
@@ -299,6 +291,32 @@ impl Session {
 
     pub fn product(&self) -> Product {
         self.inner.product
+    }
+
+    /// Why the homeserver ended this session, once it did (ML-124880). An ended session
+    /// no longer syncs and every call answers [`CoreError::SessionEnded`]; log in again
+    /// (for [`EndReason::SoftLogout`] into the same store, which resumes the device).
+    pub fn ended(&self) -> Option<EndReason> {
+        self.inner.ending.get()
+    }
+
+    /// Waits until the homeserver ends this session: what a UI listens to.
+    pub async fn wait_ended(&self) -> EndReason {
+        self.inner.ending.wait().await
+    }
+
+    /// Whether the next syncs announce the user as online. Off by default (ML-123607); the
+    /// homeserver then shows the user offline.
+    pub fn announce_presence(&self, on: bool) {
+        self.inner.presence.store(on, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Every product call starts here: an ended session answers at once, without a request.
+    pub(crate) fn live(&self) -> CoreResult<()> {
+        match self.ended() {
+            Some(reason) => Err(CoreError::SessionEnded(reason)),
+            None => Ok(()),
+        }
     }
 
     /// The Matrix access token, for callers that must hand it to someone else (a test suite).
@@ -367,6 +385,23 @@ impl Session {
     }
 }
 
+/// A password login into `device_id` (the store's device) or, without one, a new device. A
+/// refusal of any kind (wrong password, locked or deactivated account) is `Unauthorized`.
+pub(super) async fn password_login(client: &Client, req: &LoginRequest<'_>, device_id: Option<&str>) -> CoreResult<()> {
+    let mut login = client
+        .matrix_auth()
+        .login_username(req.user.as_str(), req.password)
+        .initial_device_display_name(req.device_display_name);
+    if let Some(id) = device_id {
+        login = login.device_id(id);
+    }
+    login.send().await.map(drop).map_err(|e| match from_sdk(e) {
+        CoreError::HomeserverForbidden(m) | CoreError::Unauthorized(m) => CoreError::Unauthorized(m),
+        CoreError::SessionEnded(reason) => CoreError::Unauthorized(reason.to_string()),
+        other => other,
+    })
+}
+
 /// How long the homeserver may hold an idle sync. Long: an idle sync costs CPU on both ends
 /// whenever it returns empty, and a new event ends the long poll at once anyway.
 const SYNC_LONG_POLL: Duration = Duration::from_secs(60);
@@ -376,26 +411,38 @@ const SYNC_LONG_POLL: Duration = Duration::from_secs(60);
 /// come back within a second of each other (`delay_sync`), so a send's echo or a peer's
 /// message arriving right after another one waited for that sleep: the bimodal send stall.
 /// Only failures back off here, growing to 10 s while the homeserver stays unreachable.
-async fn sync_forever(client: Client) {
+async fn sync_forever(client: Client, user: String, ending: Arc<Ending>, presence: Arc<std::sync::atomic::AtomicBool>) {
     let mut token: Option<String> = None;
     let mut backoff = Duration::ZERO;
     loop {
+        let online = presence.load(std::sync::atomic::Ordering::Relaxed);
         let settings = match &token {
-            Some(t) => sync_settings(SYNC_LONG_POLL).token(t.clone()),
-            None => sync_settings(SYNC_LONG_POLL),
+            Some(t) => sync_settings(SYNC_LONG_POLL, online).token(t.clone()),
+            None => sync_settings(SYNC_LONG_POLL, online),
         };
         let started = std::time::Instant::now();
-        match client.sync_once(settings).await {
+        let result = tokio::select! {
+            result = client.sync_once(settings) => result,
+            _ = ending.wait() => return,
+        };
+        match result {
             Ok(response) => {
                 tracing::trace!(took = ?started.elapsed(), "sync processed");
                 token = Some(response.next_batch);
                 backoff = Duration::ZERO;
             }
-            Err(e) => {
-                backoff = (backoff * 2).clamp(Duration::from_millis(250), Duration::from_secs(10));
-                tracing::warn!(error = %e, retry_in = ?backoff, "sync failed");
-                tokio::time::sleep(backoff).await;
-            }
+            Err(e) => match from_sdk(e) {
+                // No retry: the homeserver will not take this token again.
+                CoreError::SessionEnded(reason) => {
+                    ending.mark(&user, reason);
+                    return;
+                }
+                e => {
+                    backoff = (backoff * 2).clamp(Duration::from_millis(250), Duration::from_secs(10));
+                    tracing::warn!(error = %e, retry_in = ?backoff, "sync failed");
+                    tokio::time::sleep(backoff).await;
+                }
+            },
         }
     }
 }
@@ -404,7 +451,9 @@ async fn sync_forever(client: Client) {
 /// nothing in TI-M reads it, and the account's own presence update (Synapse bumps
 /// `last_active` on the first sync after a minute) ended every idle long poll a second time,
 /// at once — half of all idle syncs. Filtered out, the homeserver keeps holding the poll.
-fn sync_settings(timeout: Duration) -> SyncSettings {
+/// The own presence is `offline` unless the user opted in (ML-123607; matrix-sdk's default
+/// would announce every sync as online).
+fn sync_settings(timeout: Duration, online: bool) -> SyncSettings {
     let mut timeline = RoomEventFilter::default();
     timeline.limit = Some(50u32.into());
     let mut room = RoomFilter::default();
@@ -413,20 +462,13 @@ fn sync_settings(timeout: Duration) -> SyncSettings {
     let mut filter = FilterDefinition::default();
     filter.room = room;
     filter.presence = Filter::ignore_all();
-    SyncSettings::default().timeout(timeout).filter(filter.into())
-}
-
-async fn read_stored_device(dir: &Path) -> Option<StoredDevice> {
-    let bytes = tokio::fs::read(dir.join(DEVICE_FILE)).await.ok()?;
-    serde_json::from_slice(&bytes).ok()
-}
-
-/// Atomic and owner-only ([`write_replacing`]): the file may hold an access token.
-async fn write_stored_device(dir: &Path, device: &StoredDevice) -> CoreResult<()> {
-    let json = serde_json::to_vec(device).map_err(CoreError::internal)?;
-    let path = dir.join(DEVICE_FILE);
-    tokio::task::spawn_blocking(move || write_replacing(&path, &json))
-        .await
-        .map_err(CoreError::internal)?
-        .map_err(CoreError::internal)
+    let presence = if online {
+        PresenceState::Online
+    } else {
+        PresenceState::Offline
+    };
+    SyncSettings::default()
+        .timeout(timeout)
+        .filter(filter.into())
+        .set_presence(presence)
 }

@@ -21,7 +21,7 @@ use crate::core::{CoreError, CoreResult};
 const KDF_ROUNDS: u32 = 200_000;
 const KEY_FILE: &str = "store-key.json";
 /// The databases matrix-sdk-sqlite seals, each with its own data key.
-const SEALED_DATABASES: [&str; 3] = [
+pub(crate) const SEALED_DATABASES: [&str; 3] = [
     "matrix-sdk-state.sqlite3",
     "matrix-sdk-crypto.sqlite3",
     "matrix-sdk-media.sqlite3",

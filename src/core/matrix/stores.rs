@@ -27,7 +27,9 @@ const PERSISTED_EVENT_CACHE: &str = "matrix-sdk-event-cache.sqlite3";
 
 pub(crate) async fn build_client(homeserver_url: &Url, store: &StoreLocation) -> CoreResult<Client> {
     commit_without_fsync();
+    private_dir(&store.dir).await?;
     let key = super::store_key::store_key(&store.dir, &store.passphrase).await?;
+    owner_only_databases(&store.dir).await?;
     let config = SqliteStoreConfig::new(&store.dir)
         .key(Some(&key))
         .pool_max_size(STORE_POOL_SIZE)
@@ -54,6 +56,9 @@ pub(crate) async fn build_client(homeserver_url: &Url, store: &StoreLocation) ->
         .homeserver_url(homeserver_url.as_str())
         .store_config(stores)
         .cross_process_store_config(locks)
+        // The URL the caller chose (and the TLS rule checked) stays the one used: a login
+        // answer's `well_known` would otherwise switch the client to whatever it names.
+        .respect_login_well_known(false)
         .with_encryption_settings(EncryptionSettings {
             auto_enable_cross_signing: true,
             backup_download_strategy: BackupDownloadStrategy::AfterDecryptionFailure,
@@ -62,6 +67,44 @@ pub(crate) async fn build_client(homeserver_url: &Url, store: &StoreLocation) ->
         .build()
         .await
         .map_err(CoreError::internal)
+}
+
+/// The store directory, created owner-only (ML-123589: another account on the machine can
+/// neither list nor open it); an existing one is made owner-only.
+pub(crate) async fn private_dir(dir: &Path) -> CoreResult<()> {
+    let dir = dir.to_path_buf();
+    tokio::task::spawn_blocking(move || crate::core::private_file::create_private_dir(&dir))
+        .await
+        .map_err(CoreError::internal)?
+        .map_err(CoreError::internal)
+}
+
+/// SQLite creates a database 0644 under the usual umask, and gives its `-wal`, `-shm` and
+/// journal files the database's mode. So each database is created (empty, which SQLite
+/// takes for a new database) owner-only before matrix-sdk opens it, and files of stores made
+/// by earlier versions are made owner-only. Called after the store key exists: an empty
+/// database must not look like one to reseal.
+async fn owner_only_databases(dir: &Path) -> CoreResult<()> {
+    let dir = dir.to_path_buf();
+    tokio::task::spawn_blocking(move || {
+        for db in super::store_key::SEALED_DATABASES {
+            crate::core::private_file::ensure_private_file(&dir.join(db))?;
+        }
+        crate::core::private_file::restrict_files(&dir)
+    })
+    .await
+    .map_err(CoreError::internal)?
+    .map_err(CoreError::internal)
+}
+
+/// Removes the store's databases (state, crypto, media) and their WAL files: the store then
+/// starts anew with its next client. The directory, its key and its other files stay.
+pub(crate) async fn remove_databases(dir: &Path) {
+    for db in super::store_key::SEALED_DATABASES {
+        for suffix in ["", "-wal", "-shm", "-journal"] {
+            let _ = tokio::fs::remove_file(dir.join(format!("{db}{suffix}"))).await;
+        }
+    }
 }
 
 async fn forget_persisted_event_cache(dir: &Path) {

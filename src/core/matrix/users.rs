@@ -24,6 +24,7 @@ impl Users<'_> {
     /// display name. A search never fails for its input: an MXID that does not parse, or no
     /// criterion at all, finds nobody.
     pub async fn lookup(&self, mxid: Option<&str>, display_name: Option<&str>) -> CoreResult<Vec<UserHit>> {
+        self.session.live()?;
         match (mxid.map(Mxid::parse), display_name) {
             (Some(Ok(mxid)), _) => self.find(&mxid).await,
             (Some(Err(_)), _) | (None, None) => Ok(Vec::new()),
@@ -34,6 +35,7 @@ impl Users<'_> {
     /// The user with exactly this MXID, if the directory knows it (at most one hit).
     /// Insured persons (ePA) do not search the homeserver's users: they find nobody.
     pub async fn find(&self, mxid: &Mxid) -> CoreResult<Vec<UserHit>> {
+        self.session.live()?;
         if self.session.product() == Product::Epa {
             return Ok(Vec::new());
         }
@@ -52,6 +54,7 @@ impl Users<'_> {
 
     /// Users whose display name contains `name` (case-insensitive); nobody for ePA.
     pub async fn search(&self, name: &str) -> CoreResult<Vec<UserHit>> {
+        self.session.live()?;
         if self.session.product() == Product::Epa {
             return Ok(Vec::new());
         }

@@ -7,5 +7,7 @@ pub mod members;
 pub mod permissions;
 pub mod reply_fallback;
 pub mod room_policy;
+pub mod session_end;
 pub mod timeline;
+pub mod transport;
 pub mod upgrades;

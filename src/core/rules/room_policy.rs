@@ -275,6 +275,19 @@ pub fn plan_update(
 }
 
 /// Set in the request and different from now (unset means "keep").
+/// Whether a message or file may go into a room (gemSpec_TI-Messenger-Client 5.7: sending
+/// without E2EE "MUSS technisch unterbunden werden"). The one exception is the room later TI-M
+/// rules define as unencrypted: a Pro public room (A_25325-01, non-federating, same homeserver
+/// only). Where the 2021 client spec and those rules disagree, the later rules win.
+pub fn check_send_encryption(product: Product, encrypted: bool, join_rule: Option<JoinRule>) -> Result<(), CoreError> {
+    if encrypted || (product == Product::Pro && join_rule == Some(JoinRule::Public)) {
+        return Ok(());
+    }
+    Err(Rule::UnencryptedSend.violated(
+        "the room is not end-to-end encrypted: TI-M sends nothing in clear (only Pro public rooms are unencrypted)",
+    ))
+}
+
 fn changed<T: PartialEq>(wanted: &Option<T>, current: &Option<T>) -> bool {
     wanted.is_some() && wanted != current
 }
@@ -472,6 +485,35 @@ mod tests {
             plan_update(Product::Pro, &private_room(), &wanted, true).unwrap(),
             vec![RoomChange::Name("new".into()), RoomChange::Topic("t".into())]
         );
+    }
+
+    #[test]
+    fn only_encrypted_rooms_and_pro_public_rooms_take_messages() {
+        assert!(check_send_encryption(Product::Pro, true, Some(JoinRule::Invite)).is_ok());
+        assert!(check_send_encryption(Product::Epa, true, None).is_ok());
+        assert!(
+            check_send_encryption(Product::Pro, false, Some(JoinRule::Public)).is_ok(),
+            "the Pro public room exception"
+        );
+        for (product, join_rule) in [
+            (Product::Pro, Some(JoinRule::Invite)),
+            (Product::Pro, None),
+            (Product::Pro, Some(JoinRule::Knock)),
+            (Product::Epa, Some(JoinRule::Public)),
+            (Product::Epa, Some(JoinRule::Invite)),
+        ] {
+            let err = check_send_encryption(product, false, join_rule).unwrap_err();
+            assert!(
+                matches!(
+                    err,
+                    CoreError::RuleViolated {
+                        rule: Rule::UnencryptedSend,
+                        ..
+                    }
+                ),
+                "{product:?} {join_rule:?}"
+            );
+        }
     }
 
     #[test]

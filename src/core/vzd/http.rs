@@ -12,6 +12,8 @@ pub(crate) async fn call(
     auth: &[(&str, &str)],
     body: Option<&Value>,
 ) -> CoreResult<Value> {
+    let parsed = url::Url::parse(url).map_err(|e| CoreError::InvalidInput(format!("directory URL: {e}")))?;
+    crate::core::rules::transport::require_tls(&parsed, "directory")?;
     let mut request = http
         .request(method.clone(), url)
         .header("Accept", "application/fhir+json");

@@ -69,6 +69,7 @@ impl std::fmt::Debug for Owner {
 impl Owner {
     /// Owner access needs no Matrix login: org admins maintain entries with their SMC-B only.
     pub async fn authenticate(directory: &Url, auth: &dyn OwnerAuth) -> CoreResult<Owner> {
+        crate::core::rules::transport::require_tls(directory, "directory")?;
         let http = Client::new();
         let token = auth.owner_token(&http, directory).await?;
         Ok(Owner {

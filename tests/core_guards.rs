@@ -1,0 +1,166 @@
+//! Guards of the core against the local Fachdienst: nothing sent in clear into an unencrypted
+//! private room (gemSpec_TI-Messenger-Client 5.7), stores owner-only and without plaintext
+//! tokens (ML-123589, ML-123593), https for every host but this machine (ML-123596).
+
+mod support;
+
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use support::*;
+use tim_client::core::{CoreError, LoginRequest, NewMessage, Product, Rule, Session};
+
+/// Another client creates an unencrypted private room and invites us: the core refuses to send
+/// into it, and the homeserver holds no message of ours.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nothing_is_sent_into_an_unencrypted_private_room() {
+    let admin = admin_token(HS1, HS1_NAME).await;
+    let (alice, alice_pw) = new_account(HS1, HS1_NAME, &admin, "core-clear-a").await;
+    let (bob, bob_pw) = new_account(HS1, HS1_NAME, &admin, "core-clear-b").await;
+    let bob_token = raw_login(&bob, &bob_pw).await;
+    let created: Value = http()
+        .post(format!("{HS1}/_matrix/client/v3/createRoom"))
+        .bearer_auth(&bob_token)
+        .json(&json!({"preset": "private_chat", "name": "in clear", "invite": [alice.as_str()]}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let room_id = created["room_id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{created}"))
+        .to_string();
+
+    let dir = tempfile::tempdir().unwrap();
+    let a = login(HS1, store(dir.path(), "alice"), &alice, &alice_pw).await;
+    within(Duration::from_secs(10), || async {
+        a.rooms().join(&room_id).await.is_ok()
+    })
+    .await
+    .expect("alice joins");
+    let refused = a
+        .messages()
+        .send(
+            &room_id,
+            NewMessage {
+                body: "secret findings".into(),
+                msgtype: "m.text".into(),
+                ..Default::default()
+            },
+        )
+        .await;
+    assert!(
+        matches!(
+            refused,
+            Err(CoreError::RuleViolated {
+                rule: Rule::UnencryptedSend,
+                ..
+            })
+        ),
+        "{refused:?}"
+    );
+    let history: Value = http()
+        .get(format!(
+            "{HS1}/_matrix/client/v3/rooms/{room_id}/messages?dir=b&limit=50"
+        ))
+        .bearer_auth(&bob_token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let from_alice = history["chunk"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["sender"] == alice.as_str() && e["type"] == "m.room.message")
+        .count();
+    assert_eq!(from_alice, 0, "the homeserver holds no message of alice: {history}");
+    a.logout().await;
+}
+
+/// A logged-in and a logged-out store: the directory is 0700, every file in it 0600 (the
+/// SQLite databases and their WAL files included), and no file holds the access token.
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stores_are_owner_only_and_hold_no_plaintext_token() {
+    use std::os::unix::fs::PermissionsExt;
+    let admin = admin_token(HS1, HS1_NAME).await;
+    let (user, password) = new_account(HS1, HS1_NAME, &admin, "core-store").await;
+    let dir = tempfile::tempdir().unwrap();
+    let location = store(dir.path(), "s");
+    let session = login(HS1, location.clone(), &user, &password).await;
+    let token = session.access_token().expect("token");
+    let check = |when: &str| {
+        let mode = std::fs::metadata(&location.dir).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o700, "{when}: store directory");
+        let mut files = 0;
+        for entry in std::fs::read_dir(&location.dir).unwrap() {
+            let entry = entry.unwrap();
+            // SQLite's short-lived journal files may go between listing and reading.
+            let (Ok(meta), Ok(bytes)) = (entry.metadata(), std::fs::read(entry.path())) else {
+                continue;
+            };
+            if !meta.is_file() {
+                continue;
+            }
+            files += 1;
+            let name = entry.file_name().to_string_lossy().to_string();
+            assert_eq!(meta.permissions().mode() & 0o077, 0, "{when}: {name} is owner-only");
+            assert!(
+                !bytes.windows(token.len()).any(|w| w == token.as_bytes()),
+                "{when}: {name} holds the access token in plaintext"
+            );
+        }
+        assert!(
+            files >= 5,
+            "{when}: databases, WAL files, key and device file ({files})"
+        );
+    };
+    check("logged in");
+    session.logout().await;
+    drop(session);
+    check("logged out");
+}
+
+/// A homeserver URL with plain http to another host is refused before anything is sent.
+#[tokio::test]
+async fn plain_http_to_another_host_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let user = tim_client::core::Mxid::parse("@someone:tim.example.de").unwrap();
+    let url = url::Url::parse("http://tim.example.de:8008").unwrap();
+    let refused = Session::login(LoginRequest {
+        homeserver_url: &url,
+        store: store(dir.path(), "x"),
+        user: &user,
+        password: "irrelevant",
+        device_display_name: "test",
+        product: Product::Pro,
+    })
+    .await;
+    match refused {
+        Err(CoreError::InvalidInput(m)) => assert!(m.contains("plain http"), "{m}"),
+        other => panic!("expected a refusal, got {:?}", other.map(|_| ())),
+    }
+    assert!(!dir.path().join("x").exists(), "nothing was written for a refused URL");
+}
+
+async fn raw_login(user: &tim_client::core::Mxid, password: &str) -> String {
+    let answer: Value = http()
+        .post(format!("{HS1}/_matrix/client/v3/login"))
+        .json(&json!({
+            "type": "m.login.password",
+            "identifier": {"type": "m.id.user", "user": user.as_str()},
+            "password": password,
+        }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    answer["access_token"].as_str().expect("token").to_string()
+}

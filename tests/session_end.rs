@@ -1,0 +1,175 @@
+//! The session ends when the homeserver says so (ML-124880), and a later login on that store
+//! gives a working E2EE device. Through the core, against the local Fachdienst
+//! (`make fachdienst-up`); accounts are made per test with the Synapse admin API.
+
+mod support;
+
+use std::time::Duration;
+
+use serde_json::Value;
+use support::*;
+use tim_client::core::EndReason;
+use tim_client::core::{CoreError, NewMessage, NewRoom};
+
+/// An admin logs the device out: the session learns it within seconds (the homeserver wakes
+/// the long poll with the device-list change), answers `SessionEnded` from then on, and sends
+/// the homeserver no further sync.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_admin_logout_ends_the_session_and_its_sync() {
+    let admin = admin_token(HS1, HS1_NAME).await;
+    let (user, password) = new_account(HS1, HS1_NAME, &admin, "core-end").await;
+    let proxy = CountingProxy::start("127.0.0.1:8008", "/sync").await;
+    let dir = tempfile::tempdir().unwrap();
+    let session = login(&proxy.url, store(dir.path(), "a"), &user, &password).await;
+    let device = session.device_id().expect("device id");
+    let running = within(Duration::from_secs(5), || async { proxy.count() >= 2 }).await;
+    assert!(
+        running.is_some(),
+        "the background sync runs: {} syncs seen",
+        proxy.count()
+    );
+
+    let status = http()
+        .delete(format!(
+            "{HS1}/_synapse/admin/v2/users/{}/devices/{device}",
+            user.as_str()
+        ))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap()
+        .status();
+    assert!(status.is_success(), "admin device delete: {status}");
+
+    let took = within(Duration::from_secs(10), || async { session.ended().is_some() })
+        .await
+        .expect("the session notices the end within 10 s");
+    println!("session end noticed after {took:?}");
+    assert_eq!(session.ended(), Some(EndReason::TokenRevoked));
+    assert!(matches!(
+        session.rooms().list().await,
+        Err(CoreError::SessionEnded(EndReason::TokenRevoked))
+    ));
+    assert!(matches!(
+        session
+            .rooms()
+            .create(NewRoom {
+                name: "after".into(),
+                ..Default::default()
+            })
+            .await,
+        Err(CoreError::SessionEnded(_))
+    ));
+
+    let syncs = proxy.count();
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(proxy.count(), syncs, "no sync after the end");
+    session.logout().await;
+}
+
+/// The token is revoked (`POST /logout` with it), the homeserver deletes the device. The next
+/// login on the same store must not revive a device without keys: it is a new device whose
+/// keys the homeserver lists, it still reads what it could read before, and it decrypts what
+/// another device sends it afterwards.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_login_after_a_revoked_token_is_a_working_e2ee_device() {
+    let admin = admin_token(HS1, HS1_NAME).await;
+    let (alice, alice_pw) = new_account(HS1, HS1_NAME, &admin, "core-relogin-a").await;
+    let (bob, bob_pw) = new_account(HS1, HS1_NAME, &admin, "core-relogin-b").await;
+    let dir = tempfile::tempdir().unwrap();
+    let alice_store = store(dir.path(), "alice");
+    let a = login(HS1, alice_store.clone(), &alice, &alice_pw).await;
+    let b = login(HS1, store(dir.path(), "bob"), &bob, &bob_pw).await;
+
+    let room = b
+        .rooms()
+        .create(NewRoom {
+            name: "relogin".into(),
+            invite: vec![alice.clone()],
+            ..Default::default()
+        })
+        .await
+        .expect("room");
+    within(Duration::from_secs(10), || async {
+        a.rooms().join(&room.room_id).await.is_ok()
+    })
+    .await
+    .expect("alice joins");
+    let before = text(&b, &room.room_id, "before the revocation").await;
+    wait_readable(&a, &room.room_id, &before).await;
+
+    let old_device = a.device_id().unwrap();
+    let status = http()
+        .post(format!("{HS1}/_matrix/client/v3/logout"))
+        .bearer_auth(a.access_token().unwrap())
+        .send()
+        .await
+        .unwrap()
+        .status();
+    assert!(status.is_success());
+    within(Duration::from_secs(10), || async { a.ended().is_some() })
+        .await
+        .expect("alice's session notices the revocation");
+    a.logout().await;
+    drop(a);
+
+    let a = login(HS1, alice_store, &alice, &alice_pw).await;
+    let new_device = a.device_id().unwrap();
+    assert_ne!(
+        new_device, old_device,
+        "the deleted device does not come back without keys"
+    );
+    assert!(
+        device_keys_listed(&admin, &alice, &new_device).await,
+        "the homeserver lists the new device's keys"
+    );
+    wait_readable(&a, &room.room_id, &before).await;
+
+    let after = text(&b, &room.room_id, "after the new login").await;
+    wait_readable(&a, &room.room_id, &after).await;
+    a.logout().await;
+    b.logout().await;
+}
+
+async fn text(session: &tim_client::core::Session, room: &str, body: &str) -> String {
+    let body = format!("{body} {}", hex(4));
+    session
+        .messages()
+        .send(
+            room,
+            NewMessage {
+                body: body.clone(),
+                msgtype: "m.text".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("send");
+    body
+}
+
+async fn wait_readable(session: &tim_client::core::Session, room: &str, body: &str) {
+    within(Duration::from_secs(20), || async {
+        session
+            .messages()
+            .list(room)
+            .await
+            .is_ok_and(|list| list.iter().any(|m| m.content.body == body))
+    })
+    .await
+    .unwrap_or_else(|| panic!("'{body}' decrypted on {:?}", session.device_id()));
+}
+
+async fn device_keys_listed(token: &str, user: &tim_client::core::Mxid, device: &str) -> bool {
+    let answer: Value = http()
+        .post(format!("{HS1}/_matrix/client/v3/keys/query"))
+        .bearer_auth(token)
+        .json(&serde_json::json!({"device_keys": {user.as_str(): [device]}}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    answer["device_keys"][user.as_str()][device].is_object()
+}

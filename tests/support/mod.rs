@@ -1,0 +1,162 @@
+//! What the core's integration tests share: accounts made through the Synapse admin API of
+//! the local Fachdienst (`make fachdienst-up`), sessions on temporary stores, and a counting
+//! TCP proxy between the core and a homeserver.
+
+#![allow(dead_code)]
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+use tim_client::core::{LoginRequest, Mxid, Product, Session, StoreLocation};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+
+pub const HS1: &str = "http://127.0.0.1:8008";
+pub const HS1_NAME: &str = "127.0.0.11";
+pub const HS2: &str = "http://127.0.0.1:8018";
+pub const HS2_NAME: &str = "127.0.0.12";
+
+/// The admin every local homeserver has (`scripts/fachdienst-up.sh`).
+pub async fn admin_token(base: &str, server_name: &str) -> String {
+    let body = json!({
+        "type": "m.login.password",
+        "identifier": {"type": "m.id.user", "user": format!("@admin:{server_name}")},
+        "password": std::env::var("SYNAPSE_ADMIN_PASSWORD").unwrap_or_else(|_| "admin-pass".into()),
+    });
+    let answer: Value = http()
+        .post(format!("{base}/_matrix/client/v3/login"))
+        .json(&body)
+        .send()
+        .await
+        .expect("the homeserver answers")
+        .json()
+        .await
+        .expect("login JSON");
+    answer["access_token"].as_str().expect("admin token").to_string()
+}
+
+pub fn http() -> reqwest::Client {
+    reqwest::Client::new()
+}
+
+/// A new account of its own for one test, so tests never share state.
+pub async fn new_account(base: &str, server_name: &str, admin: &str, prefix: &str) -> (Mxid, String) {
+    let local = format!("{prefix}-{}", hex(8));
+    let user = Mxid::parse(&format!("@{local}:{server_name}")).unwrap();
+    let password = format!("pw-{}", hex(12));
+    let status = http()
+        .put(format!("{base}/_synapse/admin/v2/users/{}", user.as_str()))
+        .bearer_auth(admin)
+        .json(&json!({"password": password, "displayname": local}))
+        .send()
+        .await
+        .expect("admin API answers")
+        .status();
+    assert!(status.is_success(), "creating {user}: {status}");
+    (user, password)
+}
+
+pub fn hex(bytes: usize) -> String {
+    (0..bytes).map(|_| format!("{:02x}", rand::random::<u8>())).collect()
+}
+
+pub fn store(dir: &std::path::Path, name: &str) -> StoreLocation {
+    StoreLocation {
+        dir: dir.join(name),
+        passphrase: "integration-test-store-passphrase".into(),
+    }
+}
+
+pub async fn login(base: &str, store: StoreLocation, user: &Mxid, password: &str) -> Session {
+    let url = url::Url::parse(base).unwrap();
+    Session::login(LoginRequest {
+        homeserver_url: &url,
+        store,
+        user,
+        password,
+        device_display_name: "core integration test",
+        product: Product::Pro,
+    })
+    .await
+    .unwrap_or_else(|e| panic!("login of {user}: {e}"))
+}
+
+/// Polls `check` every 100 ms until it is true or `limit` passed; returns how long it took.
+pub async fn within<F, Fut>(limit: Duration, mut check: F) -> Option<Duration>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let start = Instant::now();
+    while start.elapsed() < limit {
+        if check().await {
+            return Some(start.elapsed());
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    None
+}
+
+/// A TCP proxy on a free loopback port in front of `upstream` (`host:port`) that counts the
+/// requests whose request line names `path_part`, as the homeserver would see them.
+pub struct CountingProxy {
+    pub url: String,
+    counted: Arc<AtomicUsize>,
+}
+
+impl CountingProxy {
+    pub async fn start(upstream: &str, path_part: &'static str) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let counted = Arc::new(AtomicUsize::new(0));
+        let (upstream, count) = (upstream.to_string(), counted.clone());
+        tokio::spawn(async move {
+            while let Ok((client, _)) = listener.accept().await {
+                let (upstream, count) = (upstream.clone(), count.clone());
+                tokio::spawn(async move {
+                    if let Ok(server) = TcpStream::connect(&upstream).await {
+                        pipe(client, server, path_part, count).await;
+                    }
+                });
+            }
+        });
+        Self { url, counted }
+    }
+
+    pub fn count(&self) -> usize {
+        self.counted.load(Ordering::SeqCst)
+    }
+}
+
+async fn pipe(client: TcpStream, server: TcpStream, path_part: &'static str, count: Arc<AtomicUsize>) {
+    let (mut client_read, mut client_write) = client.into_split();
+    let (mut server_read, mut server_write) = server.into_split();
+    let up = async move {
+        let mut buf = vec![0u8; 64 * 1024];
+        loop {
+            let n = match client_read.read(&mut buf).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => n,
+            };
+            let text = String::from_utf8_lossy(&buf[..n]);
+            let hits = text
+                .lines()
+                .filter(|l| {
+                    (l.starts_with("GET ") || l.starts_with("POST ") || l.starts_with("PUT ")) && l.contains(path_part)
+                })
+                .count();
+            count.fetch_add(hits, Ordering::SeqCst);
+            if server_write.write_all(&buf[..n]).await.is_err() {
+                break;
+            }
+        }
+        let _ = server_write.shutdown().await;
+    };
+    let down = async move {
+        let _ = tokio::io::copy(&mut server_read, &mut client_write).await;
+        let _ = client_write.shutdown().await;
+    };
+    tokio::join!(up, down);
+}
