@@ -19,6 +19,7 @@ pub mod ids;
 pub mod matrix;
 pub mod private_file;
 pub mod rules;
+pub mod sealed;
 pub mod vzd;
 
 pub use error::{CoreError, CoreResult, Rule};

@@ -58,7 +58,7 @@ pub struct ActiveLogin {
 impl Api {
     pub fn new(config: ApiConfig, state_dir: &std::path::Path, store_passphrase: String) -> Self {
         let store_root = state_dir.join(&config.prefix);
-        let files = PoolFiles::new(store_root.clone());
+        let files = PoolFiles::new(store_root.clone(), store_passphrase.clone());
         let mut leases = Leases::new(config.devices.iter().map(|d| d.id));
         let restored = leases.restore(files.load_claims(), Utc::now());
         if restored > 0 {

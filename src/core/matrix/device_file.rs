@@ -6,12 +6,12 @@
 use std::path::Path;
 
 use matrix_sdk::authentication::matrix::MatrixSession;
-use matrix_sdk_store_encryption::StoreCipher;
 use serde::{Deserialize, Serialize};
 
 use super::session::StoreLocation;
 use super::store_key::store_key;
 use crate::core::private_file::write_replacing;
+use crate::core::sealed::SealKey;
 use crate::core::{CoreError, CoreResult};
 
 /// The Matrix device a store belongs to, so that a re-login resumes it instead of creating a
@@ -32,14 +32,6 @@ pub(crate) struct StoredDevice {
 
 const SEALED_FILE: &str = "device.sealed";
 const PLAINTEXT_FILE: &str = "device.json";
-
-/// The file as stored: a fresh data key wrapped with the store key, and the value sealed with
-/// that data key (what matrix-sdk's stores do per database).
-#[derive(Serialize, Deserialize)]
-struct Sealed {
-    cipher: String,
-    value: String,
-}
 
 /// The store's device, or `None` when the store has none (or it cannot be read: a store
 /// opened with another secret behaves like a new one and gets a new device).
@@ -82,20 +74,15 @@ fn read_blocking(dir: &Path, key: &[u8; 32]) -> Option<StoredDevice> {
 }
 
 fn seal(key: &[u8; 32], device: &StoredDevice) -> CoreResult<Vec<u8>> {
-    let cipher = StoreCipher::new().map_err(CoreError::internal)?;
-    let sealed = Sealed {
-        cipher: hex::encode(cipher.export_with_key(key).map_err(CoreError::internal)?),
-        value: hex::encode(cipher.encrypt_value(device).map_err(CoreError::internal)?),
-    };
-    serde_json::to_vec(&sealed).map_err(CoreError::internal)
+    sealer(key).seal(device)
 }
 
 fn unseal(key: &[u8; 32], bytes: &[u8]) -> CoreResult<StoredDevice> {
-    let sealed: Sealed = serde_json::from_slice(bytes).map_err(CoreError::internal)?;
-    let wrapped = hex::decode(&sealed.cipher).map_err(CoreError::internal)?;
-    let cipher = StoreCipher::import_with_key(key, &wrapped).map_err(CoreError::internal)?;
-    let value = hex::decode(&sealed.value).map_err(CoreError::internal)?;
-    cipher.decrypt_value(&value).map_err(CoreError::internal)
+    sealer(key).unseal(bytes)
+}
+
+fn sealer(key: &[u8; 32]) -> SealKey {
+    SealKey::from_store_key(std::sync::Arc::new(zeroize::Zeroizing::new(*key)))
 }
 
 #[cfg(test)]

@@ -20,7 +20,7 @@ mod orphans;
 mod peek;
 mod relogin;
 mod server_rooms;
-mod store_key;
+pub(crate) mod store_key;
 mod stores;
 mod sync_runtime;
 mod wait;

@@ -45,7 +45,7 @@ pub(crate) async fn store_key(dir: &Path, passphrase: &str) -> CoreResult<StoreK
         .map_err(CoreError::internal)?
 }
 
-fn key_for(dir: &Path, passphrase: &str) -> CoreResult<StoreKey> {
+pub(crate) fn key_for(dir: &Path, passphrase: &str) -> CoreResult<StoreKey> {
     let file = dir.join(KEY_FILE);
     let mut key_file = match std::fs::read(&file) {
         Ok(bytes) => serde_json::from_slice(&bytes).map_err(CoreError::internal)?,
