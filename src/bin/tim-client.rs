@@ -28,6 +28,9 @@ struct Cli {
     /// Act as a TI-M ePA client (insured person) instead of a Pro client
     #[arg(long)]
     epa: bool,
+    /// Announce the user as online while syncing (off by default: ML-123607)
+    #[arg(long)]
+    online: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -48,6 +51,8 @@ enum Command {
     Read { room: String },
     /// Send a direct message (creates the chat if needed); prints the room id
     Dm { mxid: String, text: String },
+    /// Stay logged in until the homeserver ends the session (prints why) or Ctrl-C
+    Watch,
 }
 
 struct Args {
@@ -55,6 +60,7 @@ struct Args {
     user: Mxid,
     store: std::path::PathBuf,
     product: Product,
+    online: bool,
     command: Command,
 }
 
@@ -77,6 +83,7 @@ async fn main() -> ExitCode {
         user,
         store,
         product: if cli.epa { Product::Epa } else { Product::Pro },
+        online: cli.online,
         command: cli.command,
     };
     match run(args).await {
@@ -103,6 +110,7 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         product: args.product,
     })
     .await?;
+    session.announce_presence(args.online);
     let text = |m: &str| NewMessage {
         body: m.to_string(),
         msgtype: "m.text".into(),
@@ -147,6 +155,15 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
                 .await?
                 .room_id
         ),
+        Command::Watch => {
+            tokio::select! {
+                reason = session.wait_ended() => {
+                    session.logout().await;
+                    return Err(format!("session ended: {reason} ({})", reason.code()).into());
+                }
+                _ = tokio::signal::ctrl_c() => {}
+            }
+        }
     }
     session.logout().await;
     Ok(())
