@@ -6,7 +6,7 @@ mod support;
 
 use std::time::Duration;
 
-use serde_json::{Value, json};
+use serde_json::json;
 use support::*;
 use tim_client::core::{CoreError, LoginRequest, NewMessage, Product, Rule, Session};
 
@@ -17,17 +17,13 @@ async fn nothing_is_sent_into_an_unencrypted_private_room() {
     let admin = admin_token(HS1, HS1_NAME).await;
     let (alice, alice_pw) = new_account(HS1, HS1_NAME, &admin, "core-clear-a").await;
     let (bob, bob_pw) = new_account(HS1, HS1_NAME, &admin, "core-clear-b").await;
-    let bob_token = raw_login(&bob, &bob_pw).await;
-    let created: Value = http()
-        .post(format!("{HS1}/_matrix/client/v3/createRoom"))
-        .bearer_auth(&bob_token)
-        .json(&json!({"preset": "private_chat", "name": "in clear", "invite": [alice.as_str()]}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let bob_token = raw_login(HS1, &bob, &bob_pw).await;
+    let created = post_json(
+        &format!("{HS1}/_matrix/client/v3/createRoom"),
+        Some(&bob_token),
+        &json!({"preset": "private_chat", "name": "in clear", "invite": [alice.as_str()]}),
+    )
+    .await;
     let room_id = created["room_id"]
         .as_str()
         .unwrap_or_else(|| panic!("{created}"))
@@ -61,17 +57,8 @@ async fn nothing_is_sent_into_an_unencrypted_private_room() {
         ),
         "{refused:?}"
     );
-    let history: Value = http()
-        .get(format!(
-            "{HS1}/_matrix/client/v3/rooms/{room_id}/messages?dir=b&limit=50"
-        ))
-        .bearer_auth(&bob_token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let url = format!("{HS1}/_matrix/client/v3/rooms/{room_id}/messages?dir=b&limit=50");
+    let history = get_json(&url, &bob_token).await;
     let from_alice = history["chunk"]
         .as_array()
         .unwrap()
@@ -146,21 +133,4 @@ async fn plain_http_to_another_host_is_refused() {
         other => panic!("expected a refusal, got {:?}", other.map(|_| ())),
     }
     assert!(!dir.path().join("x").exists(), "nothing was written for a refused URL");
-}
-
-async fn raw_login(user: &tim_client::core::Mxid, password: &str) -> String {
-    let answer: Value = http()
-        .post(format!("{HS1}/_matrix/client/v3/login"))
-        .json(&json!({
-            "type": "m.login.password",
-            "identifier": {"type": "m.id.user", "user": user.as_str()},
-            "password": password,
-        }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    answer["access_token"].as_str().expect("token").to_string()
 }

@@ -6,7 +6,6 @@ mod support;
 
 use std::time::Duration;
 
-use serde_json::Value;
 use support::*;
 use tim_client::core::EndReason;
 use tim_client::core::{CoreError, NewMessage, NewRoom};
@@ -161,15 +160,7 @@ async fn wait_readable(session: &tim_client::core::Session, room: &str, body: &s
 }
 
 async fn device_keys_listed(token: &str, user: &tim_client::core::Mxid, device: &str) -> bool {
-    let answer: Value = http()
-        .post(format!("{HS1}/_matrix/client/v3/keys/query"))
-        .bearer_auth(token)
-        .json(&serde_json::json!({"device_keys": {user.as_str(): [device]}}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let body = serde_json::json!({"device_keys": {user.as_str(): [device]}});
+    let answer = post_json(&format!("{HS1}/_matrix/client/v3/keys/query"), Some(token), &body).await;
     answer["device_keys"][user.as_str()][device].is_object()
 }

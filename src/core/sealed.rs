@@ -18,7 +18,6 @@ pub struct SealKey(StoreKey);
 impl SealKey {
     /// Blocking: derives the key on first use per directory and process (PBKDF2).
     pub fn for_dir(dir: &Path, passphrase: &str) -> CoreResult<Self> {
-        crate::core::private_file::create_private_dir(dir).map_err(CoreError::internal)?;
         key_for(dir, passphrase).map(Self)
     }
 

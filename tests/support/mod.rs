@@ -25,20 +25,47 @@ pub async fn admin_token(base: &str, server_name: &str) -> String {
         "identifier": {"type": "m.id.user", "user": format!("@admin:{server_name}")},
         "password": std::env::var("SYNAPSE_ADMIN_PASSWORD").unwrap_or_else(|_| "admin-pass".into()),
     });
-    let answer: Value = http()
-        .post(format!("{base}/_matrix/client/v3/login"))
-        .json(&body)
+    let answer = post_json(&format!("{base}/_matrix/client/v3/login"), None, &body).await;
+    answer["access_token"].as_str().expect("admin token").to_string()
+}
+
+/// A password login by plain HTTP, as another client would: its access token.
+pub async fn raw_login(base: &str, user: &Mxid, password: &str) -> String {
+    let body = json!({
+        "type": "m.login.password",
+        "identifier": {"type": "m.id.user", "user": user.as_str()},
+        "password": password,
+    });
+    let answer = post_json(&format!("{base}/_matrix/client/v3/login"), None, &body).await;
+    answer["access_token"].as_str().expect("token").to_string()
+}
+
+pub fn http() -> reqwest::Client {
+    reqwest::Client::new()
+}
+
+/// A JSON request's JSON answer, whatever its status.
+pub async fn post_json(url: &str, token: Option<&str>, body: &Value) -> Value {
+    let mut request = http().post(url).json(body);
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    request
         .send()
         .await
         .expect("the homeserver answers")
         .json()
         .await
-        .expect("login JSON");
-    answer["access_token"].as_str().expect("admin token").to_string()
+        .expect("a JSON answer")
 }
 
-pub fn http() -> reqwest::Client {
-    reqwest::Client::new()
+pub async fn get_json(url: &str, token: &str) -> Value {
+    let answer = http().get(url).bearer_auth(token).send().await;
+    answer
+        .expect("the homeserver answers")
+        .json()
+        .await
+        .expect("a JSON answer")
 }
 
 /// A new account of its own for one test, so tests never share state.

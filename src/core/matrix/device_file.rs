@@ -36,7 +36,7 @@ const PLAINTEXT_FILE: &str = "device.json";
 /// The store's device, or `None` when the store has none (or it cannot be read: a store
 /// opened with another secret behaves like a new one and gets a new device).
 pub(crate) async fn read(store: &StoreLocation) -> Option<StoredDevice> {
-    let key = store_key(&store.dir, &store.passphrase).await.ok()?;
+    let key = SealKey::from_store_key(store_key(&store.dir, &store.passphrase).await.ok()?);
     let dir = store.dir.clone();
     tokio::task::spawn_blocking(move || read_blocking(&dir, &key))
         .await
@@ -45,8 +45,8 @@ pub(crate) async fn read(store: &StoreLocation) -> Option<StoredDevice> {
 }
 
 pub(crate) async fn write(store: &StoreLocation, device: &StoredDevice) -> CoreResult<()> {
-    let key = store_key(&store.dir, &store.passphrase).await?;
-    let sealed = seal(&key, device)?;
+    let key = SealKey::from_store_key(store_key(&store.dir, &store.passphrase).await?);
+    let sealed = key.seal(device)?;
     let dir = store.dir.clone();
     tokio::task::spawn_blocking(move || write_replacing(&dir.join(SEALED_FILE), &sealed))
         .await
@@ -54,15 +54,19 @@ pub(crate) async fn write(store: &StoreLocation, device: &StoredDevice) -> CoreR
         .map_err(CoreError::internal)
 }
 
-fn read_blocking(dir: &Path, key: &[u8; 32]) -> Option<StoredDevice> {
+fn read_blocking(dir: &Path, key: &SealKey) -> Option<StoredDevice> {
     if let Ok(bytes) = std::fs::read(dir.join(SEALED_FILE)) {
-        return unseal(key, &bytes)
+        return key
+            .unseal(&bytes)
             .inspect_err(|e| tracing::warn!(dir = %dir.display(), error = %e, "unreadable device file"))
             .ok();
     }
     let plaintext = dir.join(PLAINTEXT_FILE);
     let device: StoredDevice = serde_json::from_slice(&std::fs::read(&plaintext).ok()?).ok()?;
-    match seal(key, &device).and_then(|s| write_replacing(&dir.join(SEALED_FILE), &s).map_err(CoreError::internal)) {
+    match key
+        .seal(&device)
+        .and_then(|s| write_replacing(&dir.join(SEALED_FILE), &s).map_err(CoreError::internal))
+    {
         Ok(()) => {
             if let Err(e) = std::fs::remove_file(&plaintext) {
                 tracing::warn!(dir = %dir.display(), error = %e, "could not remove the plaintext device file");
@@ -71,18 +75,6 @@ fn read_blocking(dir: &Path, key: &[u8; 32]) -> Option<StoredDevice> {
         Err(e) => tracing::warn!(dir = %dir.display(), error = %e, "could not seal the device file"),
     }
     Some(device)
-}
-
-fn seal(key: &[u8; 32], device: &StoredDevice) -> CoreResult<Vec<u8>> {
-    sealer(key).seal(device)
-}
-
-fn unseal(key: &[u8; 32], bytes: &[u8]) -> CoreResult<StoredDevice> {
-    sealer(key).unseal(bytes)
-}
-
-fn sealer(key: &[u8; 32]) -> SealKey {
-    SealKey::from_store_key(std::sync::Arc::new(zeroize::Zeroizing::new(*key)))
 }
 
 #[cfg(test)]
@@ -104,20 +96,27 @@ mod tests {
         }
     }
 
+    fn key_of(byte: u8) -> SealKey {
+        SealKey::from_store_key(std::sync::Arc::new(zeroize::Zeroizing::new([byte; 32])))
+    }
+
     #[test]
     fn the_token_is_not_in_the_file_and_only_the_key_opens_it() {
-        let key = [7u8; 32];
-        let bytes = seal(&key, &device("syt_secret_token")).unwrap();
+        let key = key_of(7);
+        let bytes = key.seal(&device("syt_secret_token")).unwrap();
         assert!(!String::from_utf8_lossy(&bytes).contains("syt_secret_token"));
-        let back = unseal(&key, &bytes).unwrap();
+        let back: StoredDevice = key.unseal(&bytes).unwrap();
         assert_eq!(back.session.unwrap().tokens.access_token, "syt_secret_token");
-        assert!(unseal(&[8u8; 32], &bytes).is_err(), "another key opens nothing");
+        assert!(
+            key_of(8).unseal::<StoredDevice>(&bytes).is_err(),
+            "another key opens nothing"
+        );
     }
 
     #[test]
     fn a_plaintext_file_of_an_earlier_version_is_sealed_and_removed() {
         let dir = tempfile::tempdir().unwrap();
-        let key = [3u8; 32];
+        let key = key_of(3);
         std::fs::write(
             dir.path().join(PLAINTEXT_FILE),
             serde_json::to_vec(&device("syt_old")).unwrap(),

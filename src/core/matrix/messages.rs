@@ -13,7 +13,7 @@ use serde_json::Value;
 
 use super::errors::from_sdk;
 use super::events::{content_json, edit_json, timeline_event};
-use super::rooms::{Membership, describe};
+use super::rooms::{Membership, describe, join_rule_of};
 use crate::core::rules::direct_chat::{self, DirectCandidate, DirectRoute};
 use crate::core::rules::members::member_list_stale;
 use crate::core::rules::room_policy;
@@ -100,11 +100,7 @@ impl Messages<'_> {
     /// homeserver when the local state does not know it yet.
     async fn ensure_encrypted(&self, room: &Room) -> CoreResult<()> {
         let encrypted = room.latest_encryption_state().await.map_err(from_sdk)?.is_encrypted();
-        let join_rule = room.join_rule().map(|j| match j {
-            matrix_sdk::ruma::events::room::join_rules::JoinRule::Public => room_policy::JoinRule::Public,
-            _ => room_policy::JoinRule::Invite,
-        });
-        room_policy::check_send_encryption(self.session.product(), encrypted, join_rule)
+        room_policy::check_send_encryption(self.session.product(), encrypted, join_rule_of(room))
     }
 
     /// Lists show an own message or edit from the moment the homeserver accepted it, not only
@@ -206,7 +202,6 @@ impl Messages<'_> {
     }
 
     pub async fn get(&self, room_id: &str, message_id: &str) -> CoreResult<Message> {
-        self.session.live()?;
         self.list(room_id)
             .await?
             .into_iter()
@@ -252,7 +247,6 @@ impl Messages<'_> {
 
     /// Deletes by replacing the content with a placeholder: the text is gone for everyone.
     pub async fn delete_via_replace(&self, room_id: &str, message_id: &str) -> CoreResult<()> {
-        self.session.live()?;
         let placeholder = NewMessage {
             body: DELETED_PLACEHOLDER.into(),
             msgtype: "m.text".into(),

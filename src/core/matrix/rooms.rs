@@ -562,14 +562,7 @@ pub(crate) async fn describe(room: &Room) -> CoreResult<RoomInfo> {
             }
         })
         .collect::<Vec<_>>();
-    let join_rule = room.join_rule().map(|j| match j {
-        SdkJoinRule::Public => JoinRule::Public,
-        SdkJoinRule::Knock => JoinRule::Knock,
-        SdkJoinRule::Private => JoinRule::Private,
-        SdkJoinRule::Restricted(_) => JoinRule::Restricted,
-        SdkJoinRule::KnockRestricted(_) => JoinRule::KnockRestricted,
-        _ => JoinRule::Invite,
-    });
+    let join_rule = join_rule_of(room);
     let history = room.history_visibility().map(|h| match h {
         SdkHistory::Joined => HistoryVisibility::Joined,
         SdkHistory::Shared => HistoryVisibility::Shared,
@@ -599,5 +592,17 @@ pub(crate) async fn describe(room: &Room) -> CoreResult<RoomInfo> {
         version: room.version().map(|v| v.to_string()),
         own_membership: Some(own_membership),
         members,
+    })
+}
+
+/// The room's join rule in the product's terms.
+pub(super) fn join_rule_of(room: &Room) -> Option<JoinRule> {
+    room.join_rule().map(|j| match j {
+        SdkJoinRule::Public => JoinRule::Public,
+        SdkJoinRule::Knock => JoinRule::Knock,
+        SdkJoinRule::Private => JoinRule::Private,
+        SdkJoinRule::Restricted(_) => JoinRule::Restricted,
+        SdkJoinRule::KnockRestricted(_) => JoinRule::KnockRestricted,
+        _ => JoinRule::Invite,
     })
 }

@@ -98,7 +98,6 @@ impl Session {
     /// that device; otherwise the homeserver creates a new one.
     pub async fn login(req: LoginRequest<'_>) -> CoreResult<Session> {
         crate::core::rules::transport::require_tls(req.homeserver_url, "homeserver")?;
-        super::stores::private_dir(&req.store.dir).await?;
         let stored = device_file::read(&req.store)
             .await
             .filter(|d| d.user_id == req.user.as_str());

@@ -45,7 +45,10 @@ pub(crate) async fn store_key(dir: &Path, passphrase: &str) -> CoreResult<StoreK
         .map_err(CoreError::internal)?
 }
 
+/// The first thing that touches a store directory, so it also makes the directory exist,
+/// owner-only (ML-123589: another account on the machine can neither list nor open it).
 pub(crate) fn key_for(dir: &Path, passphrase: &str) -> CoreResult<StoreKey> {
+    crate::core::private_file::create_private_dir(dir).map_err(CoreError::internal)?;
     let file = dir.join(KEY_FILE);
     let mut key_file = match std::fs::read(&file) {
         Ok(bytes) => serde_json::from_slice(&bytes).map_err(CoreError::internal)?,

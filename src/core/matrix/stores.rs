@@ -27,7 +27,6 @@ const PERSISTED_EVENT_CACHE: &str = "matrix-sdk-event-cache.sqlite3";
 
 pub(crate) async fn build_client(homeserver_url: &Url, store: &StoreLocation) -> CoreResult<Client> {
     commit_without_fsync();
-    private_dir(&store.dir).await?;
     let key = super::store_key::store_key(&store.dir, &store.passphrase).await?;
     owner_only_databases(&store.dir).await?;
     let config = SqliteStoreConfig::new(&store.dir)
@@ -66,16 +65,6 @@ pub(crate) async fn build_client(homeserver_url: &Url, store: &StoreLocation) ->
         })
         .build()
         .await
-        .map_err(CoreError::internal)
-}
-
-/// The store directory, created owner-only (ML-123589: another account on the machine can
-/// neither list nor open it); an existing one is made owner-only.
-pub(crate) async fn private_dir(dir: &Path) -> CoreResult<()> {
-    let dir = dir.to_path_buf();
-    tokio::task::spawn_blocking(move || crate::core::private_file::create_private_dir(&dir))
-        .await
-        .map_err(CoreError::internal)?
         .map_err(CoreError::internal)
 }
 
