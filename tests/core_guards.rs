@@ -134,3 +134,61 @@ async fn plain_http_to_another_host_is_refused() {
     }
     assert!(!dir.path().join("x").exists(), "nothing was written for a refused URL");
 }
+
+/// Presence is private by default (ML-123607): a room peer sees the user offline after login,
+/// online once the user opts in, offline again when they opt out. An ended session refuses.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn presence_is_offline_until_the_user_opts_in() {
+    let admin = admin_token(HS1, HS1_NAME).await;
+    let (alice, alice_pw) = new_account(HS1, HS1_NAME, &admin, "core-presence-a").await;
+    let (bob, bob_pw) = new_account(HS1, HS1_NAME, &admin, "core-presence-b").await;
+    let bob_token = raw_login(HS1, &bob, &bob_pw).await;
+    let dir = tempfile::tempdir().unwrap();
+    let a = login(HS1, store(dir.path(), "alice"), &alice, &alice_pw).await;
+    let room = a
+        .rooms()
+        .create(tim_client::core::NewRoom {
+            name: "presence".into(),
+            invite: vec![bob.clone()],
+            ..Default::default()
+        })
+        .await
+        .expect("room");
+    post_json(
+        &format!("{HS1}/_matrix/client/v3/join/{}", room.room_id),
+        Some(&bob_token),
+        &json!({}),
+    )
+    .await;
+    let seen = || async {
+        let url = format!("{HS1}/_matrix/client/v3/presence/{}/status", alice.as_str());
+        get_json(&url, &bob_token).await["presence"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert_eq!(seen().await, "offline", "after login, syncing");
+    a.announce_presence(true).await.expect("opt in");
+    assert_eq!(seen().await, "online");
+    a.announce_presence(false).await.expect("opt out");
+    assert_eq!(seen().await, "offline");
+
+    let device = a.device_id().unwrap();
+    http()
+        .delete(format!(
+            "{HS1}/_synapse/admin/v2/users/{}/devices/{device}",
+            alice.as_str()
+        ))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap();
+    within(Duration::from_secs(10), || async { a.ended().is_some() })
+        .await
+        .expect("the end is noticed");
+    assert!(matches!(
+        a.announce_presence(true).await,
+        Err(CoreError::SessionEnded(_))
+    ));
+    a.logout().await;
+}

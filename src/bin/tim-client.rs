@@ -110,7 +110,9 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         product: args.product,
     })
     .await?;
-    session.announce_presence(args.online);
+    if args.online {
+        session.announce_presence(true).await?;
+    }
     let text = |m: &str| NewMessage {
         body: m.to_string(),
         msgtype: "m.text".into(),

@@ -304,10 +304,28 @@ impl Session {
         self.inner.ending.wait().await
     }
 
-    /// Whether the next syncs announce the user as online. Off by default (ML-123607); the
-    /// homeserver then shows the user offline.
-    pub fn announce_presence(&self, on: bool) {
+    /// Whether others see the user online. Off by default (ML-123607): every sync tells the
+    /// homeserver `offline`. Takes effect at once, and the following syncs keep to it.
+    pub async fn announce_presence(&self, on: bool) -> CoreResult<()> {
+        use matrix_sdk::ruma::api::client::presence::set_presence;
+        self.live()?;
         self.inner.presence.store(on, std::sync::atomic::Ordering::Relaxed);
+        let user = self
+            .inner
+            .client
+            .user_id()
+            .ok_or_else(|| CoreError::Internal("no user id".into()))?;
+        let state = if on {
+            PresenceState::Online
+        } else {
+            PresenceState::Offline
+        };
+        self.inner
+            .client
+            .send(set_presence::v3::Request::new(user.to_owned(), state))
+            .await
+            .map(drop)
+            .map_err(super::errors::from_http)
     }
 
     /// Every product call starts here: an ended session answers at once, without a request.
