@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use serde_json::json;
 use support::*;
-use tim_client::core::{CoreError, LoginRequest, NewMessage, Product, Rule, Session};
+use tim_client::core::{CoreError, LoginRequest, NewMessage, Product, Rule, Session, TrustAnchors};
 
 /// Another client creates an unencrypted private room and invites us: the core refuses to send
 /// into it, and the homeserver holds no message of ours.
@@ -126,6 +126,7 @@ async fn plain_http_to_another_host_is_refused() {
         password: "irrelevant",
         device_display_name: "test",
         product: Product::Pro,
+        trust: Default::default(),
     })
     .await;
     match refused {
@@ -191,4 +192,31 @@ async fn presence_is_offline_until_the_user_opts_in() {
         Err(CoreError::SessionEnded(_))
     ));
     a.logout().await;
+}
+
+/// TLS to a homeserver whose certificate only a configured trust anchor vouches for (as the
+/// TI's roots do for a real Fachdienst): refused without it, a working session with it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tls_homeserver_is_trusted_through_the_configured_anchor_only() {
+    let admin = admin_token(HS1, HS1_NAME).await;
+    let (user, password) = new_account(HS1, HS1_NAME, &admin, "core-tls").await;
+    let tls = "https://127.0.0.11:8448";
+    let dir = tempfile::tempdir().unwrap();
+
+    let untrusted = try_login(tls, store(dir.path(), "a"), &user, &password, Default::default()).await;
+    assert!(untrusted.is_err(), "a certificate no root vouches for is refused");
+
+    let anchor = TrustAnchors::from_pem_file(&homeserver_certificate("hs1")).expect("hs1's certificate");
+    let session = try_login(tls, store(dir.path(), "b"), &user, &password, anchor)
+        .await
+        .expect("login over TLS with the anchor");
+    session.rooms().list().await.expect("the session works over TLS");
+    session.logout().await;
+
+    let not_pem = dir.path().join("not.pem");
+    std::fs::write(&not_pem, "no certificate here").unwrap();
+    assert!(matches!(
+        TrustAnchors::from_pem_file(&not_pem),
+        Err(CoreError::InvalidInput(_))
+    ));
 }

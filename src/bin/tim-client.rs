@@ -9,7 +9,7 @@
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use tim_client::core::{LoginRequest, Mxid, NewMessage, NewRoom, Product, Session, StoreLocation};
+use tim_client::core::{LoginRequest, Mxid, NewMessage, NewRoom, Product, Session, StoreLocation, TrustAnchors};
 
 /// Headless TI-M client over the product interface. Secrets come from the environment only
 /// (TIM_PASSWORD, TIM_STORE_PASSPHRASE): arguments would show in `ps`.
@@ -31,6 +31,9 @@ struct Cli {
     /// Announce the user as online while syncing (off by default: ML-123607)
     #[arg(long)]
     online: bool,
+    /// PEM file of root certificates to trust besides the platform's (e.g. the TI's roots)
+    #[arg(long)]
+    trust_anchors: Option<std::path::PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -61,6 +64,7 @@ struct Args {
     store: std::path::PathBuf,
     product: Product,
     online: bool,
+    trust: TrustAnchors,
     command: Command,
 }
 
@@ -75,6 +79,14 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    let trust = match cli.trust_anchors.as_deref().map(TrustAnchors::from_pem_file) {
+        None => TrustAnchors::default(),
+        Some(Ok(trust)) => trust,
+        Some(Err(e)) => {
+            eprintln!("--trust-anchors: {e}");
+            return ExitCode::from(2);
+        }
+    };
     let store = cli
         .store
         .unwrap_or_else(|| format!(".tim-client/{}", user.as_str().replace([':', '@'], "_")).into());
@@ -84,6 +96,7 @@ async fn main() -> ExitCode {
         store,
         product: if cli.epa { Product::Epa } else { Product::Pro },
         online: cli.online,
+        trust,
         command: cli.command,
     };
     match run(args).await {
@@ -108,6 +121,7 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         password: &password,
         device_display_name: "tim-client CLI",
         product: args.product,
+        trust: args.trust.clone(),
     })
     .await?;
     if args.online {

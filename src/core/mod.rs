@@ -31,6 +31,7 @@ pub use matrix::messages::{DELETED_PLACEHOLDER, Message, Messages, NewMessage};
 pub use matrix::permissions::Permissions;
 pub use matrix::rooms::{Member, Membership, RoomInfo, Rooms, StateEvent};
 pub use matrix::session::{LoginRequest, ResumeRequest, Session, StoreLocation};
+pub use matrix::trust::TrustAnchors;
 pub use matrix::users::{UserHit, Users};
 pub use rules::contacts::ContactSetting;
 pub use rules::permissions::{

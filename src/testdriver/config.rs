@@ -99,6 +99,10 @@ pub struct ApiConfig {
     /// test login (the only one a test machine can use).
     #[serde(default)]
     pub directory_owner_auth: OwnerAuthKind,
+    /// PEM file of root certificates trusted besides the platform's, for the homeserver and
+    /// the directory (the TI's roots; a test Fachdienst's own certificate).
+    #[serde(default)]
+    pub trust_anchors: Option<std::path::PathBuf>,
     #[serde(default)]
     pub info: InfoConfig,
     #[serde(rename = "device")]

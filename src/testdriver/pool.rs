@@ -14,7 +14,7 @@ use super::config::{ApiConfig, ApiKind, DeviceConfig};
 use super::error::{DriverError, DriverResult};
 use super::persist::{PoolFiles, SavedLogin};
 use crate::core::vzd::{Owner, SimulatorOwnerAuth};
-use crate::core::{LoginRequest, Mxid, Product, ResumeRequest, Session, StoreLocation};
+use crate::core::{LoginRequest, Mxid, Product, ResumeRequest, Session, StoreLocation, TrustAnchors};
 
 /// One API (a product instance the suite addresses by base URL).
 pub struct Api {
@@ -25,6 +25,8 @@ pub struct Api {
     pub started: chrono::DateTime<Utc>,
     store_root: PathBuf,
     store_passphrase: String,
+    /// Roots the API's sessions and directory calls trust besides the platform's.
+    trust: TrustAnchors,
     /// Leases and logins as a restarted driver finds them.
     files: PoolFiles,
     /// When the leases were last saved (Unix ms): a lease extension is saved at most every
@@ -56,7 +58,7 @@ pub struct ActiveLogin {
 }
 
 impl Api {
-    pub fn new(config: ApiConfig, state_dir: &std::path::Path, store_passphrase: String) -> Self {
+    pub fn new(config: ApiConfig, state_dir: &std::path::Path, store_passphrase: String, trust: TrustAnchors) -> Self {
         let store_root = state_dir.join(&config.prefix);
         let files = PoolFiles::new(store_root.clone(), store_passphrase.clone());
         let mut leases = Leases::new(config.devices.iter().map(|d| d.id));
@@ -87,6 +89,7 @@ impl Api {
             leases: std::sync::Mutex::new(leases),
             devices,
             store_passphrase,
+            trust,
             files,
             leases_saved_ms: AtomicI64::new(0),
         }
@@ -186,6 +189,7 @@ impl Api {
                 homeserver_url: &self.config.homeserver_url,
                 store: self.store_location(device, &user),
                 product: self.product(),
+                trust: self.trust.clone(),
             })
             .await
             .map_err(|e| e.to_string()),
@@ -256,6 +260,7 @@ impl Api {
             password: &password,
             device_display_name: &device.config.name,
             product: self.product(),
+            trust: self.trust.clone(),
         })
         .await?;
         if let Some(previous) = slot.take() {
@@ -322,7 +327,7 @@ impl Api {
         let auth = match self.config.directory_owner_auth {
             super::config::OwnerAuthKind::Simulator => SimulatorOwnerAuth { telematik_id },
         };
-        let owner = Owner::authenticate(directory, &auth).await?;
+        let owner = Owner::authenticate(directory, &auth, &self.trust).await?;
         *slot = Some(owner.clone());
         Ok(owner)
     }
@@ -405,6 +410,7 @@ impl Api {
             homeserver_url: &self.config.homeserver_url,
             store: self.store_location(device, &user),
             product: self.product(),
+            trust: self.trust.clone(),
         })
         .await;
         match resumed {

@@ -21,6 +21,7 @@ use super::pool::Api;
 use super::status::recent::{self, RecentRequests, RequestRecord};
 use super::status::{self, StatusState};
 use super::{openapi, routes, tls};
+use crate::core::TrustAnchors;
 
 /// The driver, configured and ready to serve.
 pub struct Driver {
@@ -39,8 +40,19 @@ impl Driver {
         let apis = config
             .apis
             .iter()
-            .map(|a| Arc::new(Api::new(a.clone(), &config.server.state_dir, passphrase.clone())))
-            .collect();
+            .map(|a| {
+                let trust = match &a.trust_anchors {
+                    Some(path) => TrustAnchors::from_pem_file(path).map_err(|e| format!("api '{}': {e}", a.prefix))?,
+                    None => TrustAnchors::default(),
+                };
+                Ok(Arc::new(Api::new(
+                    a.clone(),
+                    &config.server.state_dir,
+                    passphrase.clone(),
+                    trust,
+                )))
+            })
+            .collect::<Result<_, String>>()?;
         Ok(Self {
             config,
             apis,

@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-use tim_client::core::{LoginRequest, Mxid, Product, Session, StoreLocation};
+use tim_client::core::{CoreError, LoginRequest, Mxid, Product, Session, StoreLocation, TrustAnchors};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
@@ -97,6 +97,18 @@ pub fn store(dir: &std::path::Path, name: &str) -> StoreLocation {
 }
 
 pub async fn login(base: &str, store: StoreLocation, user: &Mxid, password: &str) -> Session {
+    try_login(base, store, user, password, TrustAnchors::default())
+        .await
+        .unwrap_or_else(|e| panic!("login of {user}: {e}"))
+}
+
+pub async fn try_login(
+    base: &str,
+    store: StoreLocation,
+    user: &Mxid,
+    password: &str,
+    trust: TrustAnchors,
+) -> Result<Session, CoreError> {
     let url = url::Url::parse(base).unwrap();
     Session::login(LoginRequest {
         homeserver_url: &url,
@@ -105,9 +117,17 @@ pub async fn login(base: &str, store: StoreLocation, user: &Mxid, password: &str
         password,
         device_display_name: "core integration test",
         product: Product::Pro,
+        trust,
     })
     .await
-    .unwrap_or_else(|e| panic!("login of {user}: {e}"))
+}
+
+/// The self-signed certificate of a local homeserver's TLS listener (`https://127.0.0.1x:8448`,
+/// federation and client API): `hs1`, `hs2`, ...
+pub fn homeserver_certificate(hs: &str) -> std::path::PathBuf {
+    let state = std::env::var("TIM_FACHDIENST_STATE")
+        .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/.fachdienst/state").to_string());
+    std::path::Path::new(&state).join(hs).join("tls.crt")
 }
 
 /// Polls `check` every 100 ms until it is true or `limit` passed; returns how long it took.

@@ -7,6 +7,7 @@ pub mod messages;
 pub mod permissions;
 pub mod rooms;
 pub mod session;
+pub mod trust;
 mod upgrades;
 pub mod users;
 

@@ -18,6 +18,7 @@ use super::errors::from_sdk;
 use super::forgotten::ForgottenRooms;
 use super::stores::build_client;
 use super::sync_runtime::SyncRuntime;
+use super::trust::TrustAnchors;
 use crate::core::rules::room_policy::Product;
 use crate::core::rules::session_end::EndReason;
 use crate::core::{CoreError, CoreResult, Mxid};
@@ -46,6 +47,8 @@ pub struct LoginRequest<'a> {
     pub password: &'a str,
     pub device_display_name: &'a str,
     pub product: Product,
+    /// Roots trusted besides the platform's (the TI's, or a test Fachdienst's).
+    pub trust: TrustAnchors,
 }
 
 /// Everything [`Session::resume`] needs besides the store: where the account lives and which
@@ -54,6 +57,7 @@ pub struct ResumeRequest<'a> {
     pub homeserver_url: &'a Url,
     pub store: StoreLocation,
     pub product: Product,
+    pub trust: TrustAnchors,
 }
 
 /// A logged-in account. Cheap to clone; the background sync stops on [`Session::logout`].
@@ -101,7 +105,7 @@ impl Session {
         let stored = device_file::read(&req.store)
             .await
             .filter(|d| d.user_id == req.user.as_str());
-        let mut client = build_client(req.homeserver_url, &req.store).await?;
+        let mut client = build_client(req.homeserver_url, &req.store, &req.trust).await?;
         password_login(&client, &req, stored.as_ref().map(|d| d.device_id.as_str())).await?;
         if stored.is_some() && !super::relogin::device_keys_on_server(&client).await? {
             client = super::relogin::replace_lost_device(client, &req).await?;
@@ -138,7 +142,7 @@ impl Session {
             return Ok(None);
         };
         let user = Mxid::parse(matrix_session.meta.user_id.as_str())?;
-        let client = build_client(req.homeserver_url, &req.store).await?;
+        let client = build_client(req.homeserver_url, &req.store, &req.trust).await?;
         client
             .matrix_auth()
             .restore_session(matrix_session, RoomLoadSettings::default())

@@ -13,6 +13,7 @@ use matrix_sdk::{Client, SqliteCryptoStore, SqliteMediaStore, SqliteStateStore, 
 use url::Url;
 
 use super::session::StoreLocation;
+use super::trust::TrustAnchors;
 use crate::core::{CoreError, CoreResult};
 
 /// Two connections per database (matrix-sdk's minimum: one writer, one reader) instead of
@@ -25,7 +26,11 @@ const STORE_CACHE_BYTES: u32 = 500_000;
 /// The event cache database an earlier version kept beside the other stores: unused now.
 const PERSISTED_EVENT_CACHE: &str = "matrix-sdk-event-cache.sqlite3";
 
-pub(crate) async fn build_client(homeserver_url: &Url, store: &StoreLocation) -> CoreResult<Client> {
+pub(crate) async fn build_client(
+    homeserver_url: &Url,
+    store: &StoreLocation,
+    trust: &TrustAnchors,
+) -> CoreResult<Client> {
     commit_without_fsync();
     let key = super::store_key::store_key(&store.dir, &store.passphrase).await?;
     owner_only_databases(&store.dir).await?;
@@ -51,7 +56,11 @@ pub(crate) async fn build_client(homeserver_url: &Url, store: &StoreLocation) ->
         .state_store(state)
         .crypto_store(crypto)
         .media_store(media);
-    Client::builder()
+    let mut builder = Client::builder();
+    if !trust.is_empty() {
+        builder = builder.add_root_certificates(trust.certificates());
+    }
+    builder
         .homeserver_url(homeserver_url.as_str())
         .store_config(stores)
         .cross_process_store_config(locks)

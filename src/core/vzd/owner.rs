@@ -9,6 +9,7 @@ use serde_json::{Value, json};
 use url::Url;
 
 use super::http::call;
+use crate::core::TrustAnchors;
 use crate::core::rules::fhir;
 use crate::core::{CoreError, CoreResult, Mxid};
 
@@ -68,9 +69,9 @@ impl std::fmt::Debug for Owner {
 
 impl Owner {
     /// Owner access needs no Matrix login: org admins maintain entries with their SMC-B only.
-    pub async fn authenticate(directory: &Url, auth: &dyn OwnerAuth) -> CoreResult<Owner> {
+    pub async fn authenticate(directory: &Url, auth: &dyn OwnerAuth, trust: &TrustAnchors) -> CoreResult<Owner> {
         crate::core::rules::transport::require_tls(directory, "directory")?;
-        let http = Client::new();
+        let http = trust.http_client()?;
         let token = auth.owner_token(&http, directory).await?;
         Ok(Owner {
             http,
