@@ -6,7 +6,7 @@ CONFIG ?= config/driver.toml
 PROFILE ?= release
 CARGO_PROFILE = $(if $(filter debug,$(PROFILE)),dev,$(PROFILE))
 
-.PHONY: fuzz rehearsal-certs docker-test run test bench soak soak-short fachdienst-up fachdienst-down provision driver unit bdd check-prod lint fmt
+.PHONY: bdd-tim11 fuzz rehearsal-certs docker-test run test bench soak soak-short fachdienst-up fachdienst-down provision driver unit bdd check-prod lint fmt
 
 ## Local TI-M Fachdienst (4 federating Synapse + invite checker), the local VZD-FHIR-Directory
 ## (http://127.0.0.1:8490) and the test driver at https://127.0.0.1:8443/<api> (see README).
@@ -25,7 +25,9 @@ test: fachdienst-up
 	cargo test -p tim-bench
 	cargo test -p tim-vzd-sim
 	bash scripts/ensure-chromium.sh
+	bash scripts/ensure-nio.sh
 	cargo test --features testdriver
+	$(MAKE) bdd-tim11
 	cargo build -p tim-vzd-sim
 	python3 scripts/fuzz_contract.py
 	$(MAKE) soak-short
@@ -33,6 +35,13 @@ test: fachdienst-up
 	bash scripts/compose-check.sh
 	bash scripts/docker-test.sh
 	@echo "make test: all green"
+
+## The cucumber features once more, the Pro and ePA homeservers' invite checkers in TI-M 1.1
+## mode (the default, and so the rest of make test, is 1.2); the homeservers go back to 1.2.
+bdd-tim11:
+	TIM_VERSION=1.1 bash scripts/fachdienst-up.sh 4
+	python3 scripts/provision-accounts.py config/driver-bdd.toml
+	cargo test --features testdriver --test bdd; rc=$$?; bash scripts/fachdienst-up.sh 4; exit $$rc
 
 ## The driver as its own process, beside a raw Matrix client on the same homeservers:
 ## every figure with its ratio (BENCHMARKS.md). Own accounts and port (127.0.0.1:8643).

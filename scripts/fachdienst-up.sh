@@ -24,7 +24,8 @@
 #                                       (e.g. localhost:8448) still work: then that port is used.
 #   HS1_CLIENT_PORT=8008 HS2_CLIENT_PORT=8018 HS3_CLIENT_PORT=8028   plain-HTTP client/admin/media API
 #   FEDLIST_PORT=8480                   federation list + fake gematik CA (plain HTTP)
-#   TIM_TYPE=pro|epa  TIM_VERSION=1.1|1.2   invite-checker mode (both HS)
+#   TIM_TYPE=pro|epa  TIM_VERSION=1.2|1.1   invite-checker mode of the Pro and ePA homeservers
+#                                           (default 1.2; a change restarts them)
 #   HS1_TIM_TYPE / HS2_TIM_TYPE / HS3_TIM_TYPE (default epa)  per-HS override, e.g. HS2_TIM_TYPE=epa for Pro<->ePA
 #                                       (an epa HS is listed with isInsurance=true)
 #   TIM_DEFAULT_SETTING="allow all"|"block all"   server default permission config
@@ -65,7 +66,7 @@ for row in "${HOMESERVERS[@]}"; do
   ALL_NAMES+=("$n"); ALL_PORTS+=("$p"); ALL_TYPES+=("$t"); ALL_TIDS+=("$tid"); ALL_IKS+=("$ik")
 done
 NAMES=("${ALL_NAMES[@]:0:$COUNT}"); CPORTS=("${ALL_PORTS[@]:0:$COUNT}"); TYPES=("${ALL_TYPES[@]:0:$COUNT}")
-TIM_VERSION="${TIM_VERSION:-1.1}"
+TIM_VERSION="${TIM_VERSION:-1.2}"   # V3 applies from TI-M Basis 1.2; 1.1 stays selectable
 TIM_DEFAULT_SETTING="${TIM_DEFAULT_SETTING:-allow all}"
 SECRET="${SYNAPSE_SHARED_SECRET:-tim-test-shared-secret}"
 ADMIN_USER="${SYNAPSE_ADMIN_USER:-admin}"
@@ -198,16 +199,31 @@ fi
 wait_http "http://127.0.0.1:$FEDLIST_PORT/fedlist.jws" 15 || die "fedlist server did not come up (port $FEDLIST_PORT busy?)"
 
 # ---------------------------------------------------------------- homeservers
+# The local test CA behind every homeserver's TLS certificate: `$STATE/ca/ca.crt` is the
+# trust anchor a client configures (tests/core_guards.rs), standing in for the TI's roots.
+mkdir -p "$STATE/ca"
+if [[ ! -s "$STATE/ca/ca.crt" ]]; then
+  openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=TI-M local test Fachdienst CA" \
+    -keyout "$STATE/ca/ca.key" -out "$STATE/ca/ca.crt" 2>/dev/null
+  chmod 600 "$STATE/ca/ca.key"
+fi
+
 rl() { printf '{per_second: 10000, burst_count: 10000}'; }
 
 write_config() { # idx name client_port tim_type
   local i="$1" name="$2" cport="$3" tim_type="$4" d="$STATE/hs$1" fport fbind; fport="$(fed_port "$2")"; fbind="$(fed_bind "$2")"
   mkdir -p "$d/media"
   [[ -s "$d/macaroon" ]] || head -c 32 /dev/urandom | base64 | tr -d '=+/\n' > "$d/macaroon"
-  if [[ ! -s "$d/tls.crt" ]]; then   # self-signed; peers run with federation_verify_certificates: false
-    openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=$(fed_host "$name")" \
-      -addext "subjectAltName=$(is_ip "$(fed_host "$name")" && echo "IP:$(fed_host "$name")" || echo "DNS:$(fed_host "$name")"),IP:127.0.0.1" \
-      -keyout "$d/tls.key" -out "$d/tls.crt" 2>/dev/null
+  # Signed by the local test CA (a client trusts the Fachdienst through it, as through the
+  # TI's roots); peers run with federation_verify_certificates: false.
+  if ! openssl verify -CAfile "$STATE/ca/ca.crt" "$d/tls.crt" >/dev/null 2>&1; then
+    local host; host="$(fed_host "$name")"
+    openssl req -newkey rsa:2048 -nodes -subj "/CN=$host" -keyout "$d/tls.key" -out "$d/tls.csr" 2>/dev/null
+    printf 'subjectAltName=%s,IP:127.0.0.1\nbasicConstraints=critical,CA:FALSE\nextendedKeyUsage=serverAuth\n' \
+      "$(is_ip "$host" && echo "IP:$host" || echo "DNS:$host")" > "$d/tls.ext"
+    openssl x509 -req -in "$d/tls.csr" -CA "$STATE/ca/ca.crt" -CAkey "$STATE/ca/ca.key" -CAcreateserial \
+      -days 3650 -extfile "$d/tls.ext" -out "$d/tls.crt" 2>/dev/null
+    rm -f "$d/tls.csr" "$d/tls.ext"
   fi
   cat > "$d/log.config" <<EOF
 version: 1
@@ -317,7 +333,16 @@ EOF
 
 start_hs() { # idx
   local i="$1" d="$STATE/hs$1"
-  if alive "$d/pid" "$d/homeserver.yaml"; then log "hs$i already running (pid $(cat "$d/pid"))"; return; fi
+  # What the homeserver runs with: a change (TIM_VERSION, a new certificate) restarts it.
+  local fingerprint; fingerprint="$(cat "$d/homeserver.yaml" "$d/tls.crt" | sha256sum)"
+  if alive "$d/pid" "$d/homeserver.yaml"; then
+    if [[ "$(cat "$d/running.sha" 2>/dev/null)" == "$fingerprint" ]]; then
+      log "hs$i already running (pid $(cat "$d/pid"))"; return
+    fi
+    log "hs$i configuration changed: restarting"
+    kill "$(cat "$d/pid")" 2>/dev/null || true
+    for _ in $(seq 1 100); do alive "$d/pid" "$d/homeserver.yaml" || break; sleep 0.2; done
+  fi
   local want="${NAMES[$((i-1))]}"
   if [[ -s "$d/server_name" && "$(cat "$d/server_name")" != "$want" ]]; then
     die "hs$i state was created for server_name '$(cat "$d/server_name")', not '$want'; use SYNAPSE_RESET=1"
@@ -328,6 +353,7 @@ start_hs() { # idx
   PYTHONPATH="$pypath" "$PY" -m synapse.app.homeserver -c "$d/homeserver.yaml" --generate-keys >/dev/null 2>>"$d/stderr.log" \
     || { tail -5 "$d/stderr.log" >&2; die "hs$i config invalid"; }
   spawn "$d/pid" "$d/stderr.log" env PYTHONPATH="$pypath" "$PY" -m synapse.app.homeserver -c "$d/homeserver.yaml"
+  echo "$fingerprint" > "$d/running.sha"
   log "hs$i starting (pid $(cat "$d/pid")), log $d/homeserver.log"
 }
 

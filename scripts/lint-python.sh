@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # lint-python.sh - pyflakes (pinned, from PyPI, in .tools/lint-venv) over every Python file of
-# scripts/: the Fachdienst's federation-list signer and Synapse shim included.
+# scripts/ and tests/: the Fachdienst's federation-list signer, Synapse shim and nio sender included.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PYFLAKES=pyflakes==3.2.0
@@ -10,7 +10,7 @@ if ! "$VENV/bin/python" -c 'import importlib.metadata as m, sys; sys.exit(m.vers
   python3 -m venv "$VENV"
   "$VENV/bin/pip" install -q "$PYFLAKES"
 fi
-files=(scripts/*.py scripts/fachdienst/*.py)
+files=(scripts/*.py scripts/fachdienst/*.py tests/independent/*.py)
 "$VENV/bin/pyflakes" "${files[@]}"
 for f in "${files[@]}"; do python3 -m py_compile "$f"; done
 echo "lint-python: ${#files[@]} files clean"

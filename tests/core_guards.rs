@@ -206,7 +206,7 @@ async fn a_tls_homeserver_is_trusted_through_the_configured_anchor_only() {
     let untrusted = try_login(tls, store(dir.path(), "a"), &user, &password, Default::default()).await;
     assert!(untrusted.is_err(), "a certificate no root vouches for is refused");
 
-    let anchor = TrustAnchors::from_pem_file(&homeserver_certificate("hs1")).expect("hs1's certificate");
+    let anchor = TrustAnchors::from_pem_file(&fachdienst_ca()).expect("the Fachdienst's CA");
     let session = try_login(tls, store(dir.path(), "b"), &user, &password, anchor)
         .await
         .expect("login over TLS with the anchor");

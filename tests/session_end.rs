@@ -98,19 +98,7 @@ async fn a_login_after_a_revoked_token_is_a_working_e2ee_device() {
     wait_readable(&a, &room.room_id, &before).await;
 
     let old_device = a.device_id().unwrap();
-    let status = http()
-        .post(format!("{HS1}/_matrix/client/v3/logout"))
-        .bearer_auth(a.access_token().unwrap())
-        .send()
-        .await
-        .unwrap()
-        .status();
-    assert!(status.is_success());
-    within(Duration::from_secs(10), || async { a.ended().is_some() })
-        .await
-        .expect("alice's session notices the revocation");
-    a.logout().await;
-    drop(a);
+    revoke_token(HS1, a).await;
 
     let a = login(HS1, alice_store, &alice, &alice_pw).await;
     let new_device = a.device_id().unwrap();
@@ -145,18 +133,6 @@ async fn text(session: &tim_client::core::Session, room: &str, body: &str) -> St
         .await
         .expect("send");
     body
-}
-
-async fn wait_readable(session: &tim_client::core::Session, room: &str, body: &str) {
-    within(Duration::from_secs(20), || async {
-        session
-            .messages()
-            .list(room)
-            .await
-            .is_ok_and(|list| list.iter().any(|m| m.content.body == body))
-    })
-    .await
-    .unwrap_or_else(|| panic!("'{body}' decrypted on {:?}", session.device_id()));
 }
 
 async fn device_keys_listed(token: &str, user: &tim_client::core::Mxid, device: &str) -> bool {

@@ -122,12 +122,10 @@ pub async fn try_login(
     .await
 }
 
-/// The self-signed certificate of a local homeserver's TLS listener (`https://127.0.0.1x:8448`,
-/// federation and client API): `hs1`, `hs2`, ...
-pub fn homeserver_certificate(hs: &str) -> std::path::PathBuf {
-    let state = std::env::var("TIM_FACHDIENST_STATE")
-        .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/.fachdienst/state").to_string());
-    std::path::Path::new(&state).join(hs).join("tls.crt")
+/// The local Fachdienst's test CA, which signed every homeserver's TLS certificate
+/// (`https://127.0.0.1x:8448`, federation and client API): the trust anchor a client needs.
+pub fn fachdienst_ca() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(".fachdienst/state/ca/ca.crt")
 }
 
 /// Polls `check` every 100 ms until it is true or `limit` passed; returns how long it took.
@@ -206,4 +204,34 @@ async fn pipe(client: TcpStream, server: TcpStream, path_part: &'static str, cou
         let _ = client_write.shutdown().await;
     };
     tokio::join!(up, down);
+}
+
+/// Waits until `body` is in the room's message list, decrypted.
+pub async fn wait_readable(session: &Session, room: &str, body: &str) {
+    within(Duration::from_secs(20), || async {
+        session
+            .messages()
+            .list(room)
+            .await
+            .is_ok_and(|list| list.iter().any(|m| m.content.body == body))
+    })
+    .await
+    .unwrap_or_else(|| panic!("'{body}' decrypted on {:?}", session.device_id()));
+}
+
+/// Revokes the session's token on the homeserver (`POST /logout` with it, which deletes the
+/// device), waits until the session noticed, and ends it on this side too.
+pub async fn revoke_token(base: &str, session: Session) {
+    let status = http()
+        .post(format!("{base}/_matrix/client/v3/logout"))
+        .bearer_auth(session.access_token().expect("token"))
+        .send()
+        .await
+        .expect("the homeserver answers")
+        .status();
+    assert!(status.is_success(), "logout with the token: {status}");
+    within(Duration::from_secs(10), || async { session.ended().is_some() })
+        .await
+        .expect("the session notices the revocation");
+    session.logout().await;
 }
