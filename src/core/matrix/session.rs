@@ -319,14 +319,9 @@ impl Session {
             .client
             .user_id()
             .ok_or_else(|| CoreError::Internal("no user id".into()))?;
-        let state = if on {
-            PresenceState::Online
-        } else {
-            PresenceState::Offline
-        };
         self.inner
             .client
-            .send(set_presence::v3::Request::new(user.to_owned(), state))
+            .send(set_presence::v3::Request::new(user.to_owned(), presence_state(on)))
             .await
             .map(drop)
             .map_err(super::errors::from_http)
@@ -483,13 +478,16 @@ fn sync_settings(timeout: Duration, online: bool) -> SyncSettings {
     let mut filter = FilterDefinition::default();
     filter.room = room;
     filter.presence = Filter::ignore_all();
-    let presence = if online {
-        PresenceState::Online
-    } else {
-        PresenceState::Offline
-    };
     SyncSettings::default()
         .timeout(timeout)
         .filter(filter.into())
-        .set_presence(presence)
+        .set_presence(presence_state(online))
+}
+
+fn presence_state(online: bool) -> PresenceState {
+    if online {
+        PresenceState::Online
+    } else {
+        PresenceState::Offline
+    }
 }
