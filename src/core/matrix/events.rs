@@ -117,9 +117,12 @@ pub(crate) fn file_id_of(mxc: &str) -> Option<String> {
     (!server.is_empty() && !media.is_empty()).then(|| format!("{server}~{media}"))
 }
 
+/// The inverse of [`file_id_of`]; `None` unless the result is a valid content URI, so a
+/// malformed id from a caller is "no such file" rather than a failed request.
 pub(crate) fn mxc_of(file_id: &str) -> Option<String> {
     let (server, media) = file_id.split_once('~')?;
-    Some(format!("mxc://{server}/{media}"))
+    let uri = format!("mxc://{server}/{media}");
+    matrix_sdk::ruma::OwnedMxcUri::from(uri.as_str()).is_valid().then_some(uri)
 }
 
 /// The wire content of a message body (without relation).
@@ -170,6 +173,13 @@ mod tests {
         let id = file_id_of("mxc://localhost:8448/AbC_-1").unwrap();
         assert!(!id.contains('/'));
         assert_eq!(mxc_of(&id).unwrap(), "mxc://localhost:8448/AbC_-1");
+    }
+
+    #[test]
+    fn a_malformed_file_id_names_no_file() {
+        for id in ["~b", "x~y/z", "a~b~c", "a b~c", "ä~b", "a:99999999~b", "nothing"] {
+            assert_eq!(mxc_of(id), None, "{id}");
+        }
     }
 
     #[test]
