@@ -9,7 +9,9 @@
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use tim_client::core::{LoginRequest, Mxid, NewMessage, NewRoom, Product, Session, StoreLocation, TrustAnchors};
+use tim_client::core::{
+    LoginRequest, Mxid, NewMessage, NewRoom, OutboxKind, Product, Session, StoreLocation, TrustAnchors,
+};
 
 /// Headless TI-M client over the product interface. Secrets come from the environment only
 /// (TIM_PASSWORD, TIM_STORE_PASSPHRASE): arguments would show in `ps`.
@@ -56,6 +58,20 @@ enum Command {
     Dm { mxid: String, text: String },
     /// Stay logged in until the homeserver ends the session (prints why) or Ctrl-C
     Watch,
+    /// Sends not yet confirmed by the homeserver: room, entry id, state, text (list), or
+    /// retry or discard one
+    Outbox {
+        #[command(subcommand)]
+        action: Option<OutboxAction>,
+    },
+}
+
+#[derive(Subcommand)]
+enum OutboxAction {
+    /// Send a failed entry again
+    Retry { room: String, entry: String },
+    /// Drop an entry that has not gone out
+    Discard { room: String, entry: String },
 }
 
 struct Args {
@@ -171,6 +187,22 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
                 .await?
                 .room_id
         ),
+        Command::Outbox { action: None } => {
+            for e in session.outbox().list().await? {
+                let what = match &e.kind {
+                    OutboxKind::Message { body } => body.clone(),
+                    OutboxKind::Redaction { of } => format!("(deletion of {of})"),
+                };
+                let state = e.failure.as_deref().unwrap_or("waiting");
+                println!("{}\t{}\t{state}\t{what}", e.room_id, e.entry_id);
+            }
+        }
+        Command::Outbox {
+            action: Some(OutboxAction::Retry { room, entry }),
+        } => session.outbox().retry(room, entry).await?,
+        Command::Outbox {
+            action: Some(OutboxAction::Discard { room, entry }),
+        } => session.outbox().discard(room, entry).await?,
         Command::Watch => {
             tokio::select! {
                 reason = session.wait_ended() => {

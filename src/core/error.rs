@@ -37,6 +37,11 @@ pub enum CoreError {
         errcode: String,
         message: String,
     },
+    /// A send is in the outbox but the homeserver has not confirmed it yet (unreachable,
+    /// failing). It goes out, in order, once the homeserver answers again; see
+    /// [`crate::core::Session::outbox`].
+    #[error("not confirmed yet, kept in the outbox as {entry_id}: {reason}")]
+    Unconfirmed { entry_id: String, reason: String },
     /// The VZD-FHIR-Directory failed: unreachable (`status` none) or a server error.
     #[error("directory error{}: {message}", status.map(|s| format!(" {s}")).unwrap_or_default())]
     Directory { status: Option<u16>, message: String },

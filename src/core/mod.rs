@@ -28,12 +28,14 @@ pub use matrix::contacts::{Contacts, DEFAULT_CONTACT_API_PATH};
 pub use matrix::keys::Keys;
 pub use matrix::media::{Media, MediaFile};
 pub use matrix::messages::{DELETED_PLACEHOLDER, Message, Messages, NewMessage};
+pub use matrix::outbox::Outbox;
 pub use matrix::permissions::Permissions;
 pub use matrix::rooms::{Member, Membership, RoomInfo, Rooms, StateEvent};
 pub use matrix::session::{LoginRequest, ResumeRequest, Session, StoreLocation};
 pub use matrix::trust::TrustAnchors;
 pub use matrix::users::{UserHit, Users};
 pub use rules::contacts::ContactSetting;
+pub use rules::outbox::{OutboxEntry, OutboxKind};
 pub use rules::permissions::{
     Entries as PermissionEntries, INSURED_GROUP, List as PermissionList, Mode as AuthorizationMode,
 };

@@ -59,6 +59,8 @@ impl From<CoreError> for DriverError {
             ),
             CoreError::Homeserver { .. } => (StatusCode::BAD_GATEWAY, "HOMESERVER_FAILED"),
             CoreError::Directory { .. } => (StatusCode::BAD_GATEWAY, "DIRECTORY_FAILED"),
+            // Queued, and sent once the homeserver answers again; the suite hears it at once.
+            CoreError::Unconfirmed { .. } => (StatusCode::GATEWAY_TIMEOUT, "SEND_UNCONFIRMED"),
             CoreError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL"),
         };
         Self::new(status, code, e.to_string())
@@ -161,6 +163,13 @@ mod tests {
             (CoreError::SessionEnded(crate::core::EndReason::SoftLogout), 401),
             (CoreError::SessionEnded(crate::core::EndReason::AccountLocked), 403),
             (CoreError::SessionEnded(crate::core::EndReason::AccountDeactivated), 403),
+            (
+                CoreError::Unconfirmed {
+                    entry_id: "t".into(),
+                    reason: "x".into(),
+                },
+                504,
+            ),
         ];
         for (err, status) in cases {
             assert_eq!(DriverError::from(err).status.as_u16(), status);

@@ -13,6 +13,9 @@ use tim_client::core::{CoreError, LoginRequest, Mxid, Product, Session, StoreLoc
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
+pub mod fault_proxy;
+pub use fault_proxy::{Fault, FaultProxy};
+
 pub const HS1: &str = "http://127.0.0.1:8008";
 pub const HS1_NAME: &str = "127.0.0.11";
 pub const HS2: &str = "http://127.0.0.1:8018";

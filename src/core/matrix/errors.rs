@@ -7,6 +7,10 @@ use crate::core::CoreError;
 use crate::core::rules::session_end;
 
 pub(crate) fn from_sdk(e: matrix_sdk::Error) -> CoreError {
+    from_sdk_ref(&e)
+}
+
+pub(crate) fn from_sdk_ref(e: &matrix_sdk::Error) -> CoreError {
     match e.as_client_api_error() {
         Some(api) => from_api(api, e.to_string()),
         None => CoreError::Internal(e.to_string()),

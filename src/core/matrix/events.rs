@@ -122,7 +122,9 @@ pub(crate) fn file_id_of(mxc: &str) -> Option<String> {
 pub(crate) fn mxc_of(file_id: &str) -> Option<String> {
     let (server, media) = file_id.split_once('~')?;
     let uri = format!("mxc://{server}/{media}");
-    matrix_sdk::ruma::OwnedMxcUri::from(uri.as_str()).is_valid().then_some(uri)
+    matrix_sdk::ruma::OwnedMxcUri::from(uri.as_str())
+        .is_valid()
+        .then_some(uri)
 }
 
 /// The wire content of a message body (without relation).

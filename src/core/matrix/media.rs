@@ -140,7 +140,8 @@ impl Media<'_> {
                 MediaSource::Encrypted(Box::new(file))
             }
             _ => {
-                let mxc = mxc_of(file_id).ok_or_else(|| CoreError::NotFound(format!("no file {file_id:?}: not a file id of this client")))?;
+                let mxc = mxc_of(file_id)
+                    .ok_or_else(|| CoreError::NotFound(format!("no file {file_id:?}: not a file id of this client")))?;
                 MediaSource::Plain(OwnedMxcUri::from(mxc))
             }
         };

@@ -8,11 +8,12 @@ use matrix_sdk::room::Room;
 use matrix_sdk::ruma::api::client::membership::get_member_events;
 use matrix_sdk::ruma::api::client::message::get_message_events::v3 as get_message_events;
 use matrix_sdk::ruma::events::room::member::MembershipState;
-use matrix_sdk::ruma::{OwnedRoomId, RoomId, TransactionId};
+use matrix_sdk::ruma::{OwnedRoomId, RoomId};
 use serde_json::Value;
 
 use super::errors::from_sdk;
 use super::events::{content_json, edit_json, timeline_event};
+use super::outbox::{self, Request};
 use super::rooms::{Membership, describe, join_rule_of};
 use crate::core::rules::direct_chat::{self, DirectCandidate, DirectRoute};
 use crate::core::rules::members::member_list_stale;
@@ -66,8 +67,6 @@ impl Session {
 
 /// How many events a read back-paginates at most when the cache holds fewer.
 const BACKFILL_EVENTS: u16 = 200;
-/// Sends are retried on transient (non-4xx) failures.
-const SEND_ATTEMPTS: u32 = 3;
 
 impl Messages<'_> {
     /// Sends into a joined room (encrypted if the room is). Returns the message as sent.
@@ -81,7 +80,7 @@ impl Messages<'_> {
         self.ensure_encrypted(room).await?;
         let content = self.body_for(room, msg).await?;
         refresh_members(room).await;
-        let event_id = send_with_retry(room, content_json(&content)).await?;
+        let event_id = outbox::send(self.session, room, Request::Message(&content_json(&content))).await?;
         let message = Message {
             message_id: event_id.clone(),
             event_id,
@@ -217,7 +216,8 @@ impl Messages<'_> {
         let room = self.room_of(&original)?;
         self.ensure_encrypted(&room).await?;
         let content = self.body_for(&room, msg).await?;
-        let event_id = send_with_retry(&room, edit_json(&original.message_id, &content)).await?;
+        let edit = edit_json(&original.message_id, &content);
+        let event_id = outbox::send(self.session, &room, Request::Message(&edit)).await?;
         let edited = Message {
             event_id,
             edited_ms: Some(now_ms()),
@@ -234,13 +234,10 @@ impl Messages<'_> {
         let original = self.find_message(room_id, message_id).await?;
         let room = self.room_of(&original)?;
         for edit in self.edit_ids(&room, &original.message_id).await? {
-            room.redact(&parse_event(&edit)?, None, None)
-                .await
-                .map_err(super::errors::from_http)?;
+            outbox::send(self.session, &room, Request::Redaction(parse_event(&edit)?)).await?;
         }
-        room.redact(&parse_event(&original.message_id)?, None, None)
-            .await
-            .map_err(super::errors::from_http)?;
+        let original_event = parse_event(&original.message_id)?;
+        outbox::send(self.session, &room, Request::Redaction(original_event)).await?;
         self.await_gone(room_id, message_id).await;
         Ok(())
     }
@@ -433,34 +430,6 @@ async fn refresh_members(room: &Room) {
     room.mark_members_missing();
     if let Err(e) = room.sync_members().await {
         tracing::debug!(room = %room.room_id(), error = %e, "member list not refreshed");
-    }
-}
-
-/// Sends once, retrying transient failures; a refusal (4xx) is final at once.
-async fn send_with_retry(room: &Room, content: Value) -> CoreResult<String> {
-    // One transaction id for every attempt: a retry after a response that got lost on the way
-    // is the same request to the homeserver, which answers it with the first event's id.
-    let txn = TransactionId::new();
-    let mut attempt = 0;
-    loop {
-        attempt += 1;
-        match room
-            .send_raw("m.room.message", content.clone())
-            .with_transaction_id(&txn)
-            .await
-        {
-            Ok(r) => return Ok(r.response.event_id.to_string()),
-            Err(e) => {
-                let err = from_sdk(e);
-                let transient = matches!(err, CoreError::Internal(_))
-                    || matches!(err, CoreError::Homeserver { status, .. } if status >= 500 || status == 429);
-                if !transient || attempt >= SEND_ATTEMPTS {
-                    return Err(err);
-                }
-                tracing::warn!(attempt, error = %err, "send failed, retrying");
-                tokio::time::sleep(Duration::from_millis(500 * u64::from(attempt))).await;
-            }
-        }
     }
 }
 

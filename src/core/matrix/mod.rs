@@ -4,6 +4,7 @@ pub mod contacts;
 pub mod keys;
 pub mod media;
 pub mod messages;
+pub mod outbox;
 pub mod permissions;
 pub mod rooms;
 pub mod session;

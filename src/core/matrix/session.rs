@@ -87,6 +87,8 @@ struct Inner {
     ending: Arc<Ending>,
     /// Whether syncs announce the user as online (ML-123607: off unless the user opts in).
     presence: Arc<std::sync::atomic::AtomicBool>,
+    /// Held while a request enters the outbox (see [`super::outbox::send`]).
+    enqueue: tokio::sync::Mutex<()>,
 }
 
 impl std::fmt::Debug for Session {
@@ -220,6 +222,7 @@ impl Session {
                 local_echoes: Default::default(),
                 ending,
                 presence: Default::default(),
+                enqueue: Default::default(),
             }),
         };
         session.start_sync().await;
@@ -228,6 +231,8 @@ impl Session {
 
     async fn start_sync(&self) {
         if let Some(sync) = self.inner.sync.lock().await.as_ref() {
+            // Whatever an earlier run left unsent goes out first, in order.
+            sync.spawn(super::outbox::resume(self.inner.client.clone()));
             sync.spawn(sync_forever(
                 self.inner.client.clone(),
                 self.inner.user.to_string(),
@@ -381,6 +386,10 @@ impl Session {
 
     pub(crate) fn local_echoes(&self) -> std::sync::MutexGuard<'_, super::local_echo::LocalEchoes> {
         self.inner.local_echoes.lock().expect("local echo lock")
+    }
+
+    pub(crate) fn enqueue_lock(&self) -> &tokio::sync::Mutex<()> {
+        &self.inner.enqueue
     }
 
     pub(crate) fn media_index(&self) -> std::sync::MutexGuard<'_, super::media::MediaIndex> {

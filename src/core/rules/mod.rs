@@ -4,6 +4,7 @@ pub mod contacts;
 pub mod direct_chat;
 pub mod fhir;
 pub mod members;
+pub mod outbox;
 pub mod permissions;
 pub mod reply_fallback;
 pub mod room_policy;
