@@ -6,7 +6,7 @@ CONFIG ?= config/driver.toml
 PROFILE ?= release
 CARGO_PROFILE = $(if $(filter debug,$(PROFILE)),dev,$(PROFILE))
 
-.PHONY: bdd-tim11 fuzz rehearsal-certs docker-test run test bench soak soak-short fachdienst-up fachdienst-down provision driver unit bdd check-prod lint fmt
+.PHONY: faults bdd-tim11 fuzz rehearsal-certs docker-test run test bench soak soak-short fachdienst-up fachdienst-down provision driver unit bdd check-prod lint fmt
 
 ## Local TI-M Fachdienst (4 federating Synapse + invite checker), the local VZD-FHIR-Directory
 ## (http://127.0.0.1:8490) and the test driver at https://127.0.0.1:8443/<api> (see README).
@@ -35,6 +35,10 @@ test: fachdienst-up
 	bash scripts/compose-check.sh
 	bash scripts/docker-test.sh
 	@echo "make test: all green"
+
+## Fault injection against the core (tests/faults.rs; also part of cargo test in make test).
+faults: fachdienst-up
+	cargo test --features testdriver --test faults --test outbox
 
 ## The cucumber features once more, the Pro and ePA homeservers' invite checkers in TI-M 1.1
 ## mode (the default, and so the rest of make test, is 1.2); the homeservers go back to 1.2.

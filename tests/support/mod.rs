@@ -14,6 +14,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
 pub mod fault_proxy;
+#[allow(unused_imports)]
 pub use fault_proxy::{Fault, FaultProxy};
 
 pub const HS1: &str = "http://127.0.0.1:8008";
