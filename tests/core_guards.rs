@@ -127,6 +127,7 @@ async fn plain_http_to_another_host_is_refused() {
         device_display_name: "test",
         product: Product::Pro,
         trust: Default::default(),
+        federation: None,
     })
     .await;
     match refused {

@@ -76,4 +76,10 @@ j.add_signature(jwk.JWK.from_pem(pem(sig_k)), alg="BP256R1",
 tmp = os.path.join(www, "fedlist.jws.tmp")
 open(tmp, "w").write(j.serialize(compact=True))
 os.replace(tmp, os.path.join(www, "fedlist.jws"))
+# Also where gematik's VZD serves it (a client configures this URL and the TI's roots).
+real = os.path.join(www, "tim-provider-services", "FederationList")
+os.makedirs(real, exist_ok=True)
+tmp = os.path.join(real, "federationList.jws.tmp")
+open(tmp, "w").write(j.serialize(compact=True))
+os.replace(tmp, os.path.join(real, "federationList.jws"))
 print("federation list signed: " + ", ".join(d["domain"] for d in domains))

@@ -10,7 +10,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use tim_client::core::{
-    LoginRequest, Mxid, NewMessage, NewRoom, OutboxKind, Product, Session, StoreLocation, TrustAnchors,
+    FederationCheck, LoginRequest, Mxid, NewMessage, NewRoom, OutboxKind, Product, Session, StoreLocation, TrustAnchors,
 };
 
 /// Headless TI-M client over the product interface. Secrets come from the environment only
@@ -36,6 +36,15 @@ struct Cli {
     /// PEM file of root certificates to trust besides the platform's (e.g. the TI's roots)
     #[arg(long)]
     trust_anchors: Option<std::path::PathBuf>,
+    /// Signed TI-M federation list (federationList.jws): log in only to a homeserver it names
+    #[arg(long, requires_all = ["federation_ca", "federation_roots"])]
+    federation_list: Option<url::Url>,
+    /// Base URL of the list signer's sub-CA certificates (…/ECC/SUB-CA/<CN>.der below it)
+    #[arg(long, requires = "federation_list")]
+    federation_ca: Option<url::Url>,
+    /// PEM file of the roots the list's signer must chain to (the TI's ECC roots)
+    #[arg(long, requires = "federation_list")]
+    federation_roots: Option<std::path::PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -81,6 +90,7 @@ struct Args {
     product: Product,
     online: bool,
     trust: TrustAnchors,
+    federation: Option<FederationCheck>,
     command: Command,
 }
 
@@ -103,6 +113,23 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    let federation = match (&cli.federation_list, &cli.federation_ca, &cli.federation_roots) {
+        (Some(list), Some(ca), Some(roots)) => {
+            let check = std::fs::read(roots)
+                .map_err(|e| format!("--federation-roots {}: {e}", roots.display()))
+                .and_then(|pem| {
+                    FederationCheck::new(list.clone(), ca.clone(), &pem, &trust).map_err(|e| e.to_string())
+                });
+            match check {
+                Ok(check) => Some(check),
+                Err(e) => {
+                    eprintln!("federation list: {e}");
+                    return ExitCode::from(2);
+                }
+            }
+        }
+        _ => None,
+    };
     let store = cli
         .store
         .unwrap_or_else(|| format!(".tim-client/{}", user.as_str().replace([':', '@'], "_")).into());
@@ -113,6 +140,7 @@ async fn main() -> ExitCode {
         product: if cli.epa { Product::Epa } else { Product::Pro },
         online: cli.online,
         trust,
+        federation,
         command: cli.command,
     };
     match run(args).await {
@@ -138,6 +166,7 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         device_display_name: "tim-client CLI",
         product: args.product,
         trust: args.trust.clone(),
+        federation: args.federation.clone(),
     })
     .await?;
     if args.online {

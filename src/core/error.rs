@@ -80,6 +80,8 @@ pub enum Rule {
     /// No message or file goes out without E2EE (gemSpec_TI-Messenger-Client 5.7, "MUSS
     /// technisch unterbunden werden"), except into Pro public rooms (A_25325-01).
     UnencryptedSend,
+    /// Only homeservers of the TI-M federation (gemSpec_TI-Messenger-Client 5.7, chapter 2).
+    NotInFederation,
 }
 
 impl Rule {
@@ -93,7 +95,8 @@ impl Rule {
             | Rule::NotTheAuthor
             | Rule::NotAMember
             | Rule::PermissionListOfOtherMode
-            | Rule::UnencryptedSend => None,
+            | Rule::UnencryptedSend
+            | Rule::NotInFederation => None,
         }
     }
 
@@ -109,6 +112,7 @@ impl Rule {
             Rule::NotAMember => "NOT_A_MEMBER",
             Rule::PermissionListOfOtherMode => "PERMISSION_LIST_OF_OTHER_MODE",
             Rule::UnencryptedSend => "UNENCRYPTED_SEND",
+            Rule::NotInFederation => "NOT_IN_FEDERATION",
         }
     }
 

@@ -15,6 +15,7 @@
 //! cache) that outlives logouts, so messages sent while logged out decrypt after re-login.
 
 pub mod error;
+pub mod federation;
 pub mod ids;
 pub mod matrix;
 pub mod private_file;
@@ -23,6 +24,7 @@ pub mod sealed;
 pub mod vzd;
 
 pub use error::{CoreError, CoreResult, Rule};
+pub use federation::FederationCheck;
 pub use ids::Mxid;
 pub use matrix::contacts::{Contacts, DEFAULT_CONTACT_API_PATH};
 pub use matrix::keys::Keys;
@@ -35,6 +37,7 @@ pub use matrix::session::{LoginRequest, ResumeRequest, Session, StoreLocation};
 pub use matrix::trust::TrustAnchors;
 pub use matrix::users::{UserHit, Users};
 pub use rules::contacts::ContactSetting;
+pub use rules::federation::{FederationDomain, FederationList};
 pub use rules::outbox::{OutboxEntry, OutboxKind};
 pub use rules::permissions::{
     Entries as PermissionEntries, INSURED_GROUP, List as PermissionList, Mode as AuthorizationMode,

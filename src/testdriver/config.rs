@@ -10,6 +10,10 @@ use serde::Deserialize;
 #[serde(deny_unknown_fields)]
 pub struct DriverConfig {
     pub server: ServerConfig,
+    /// The TI-M federation list every login checks its homeserver against (5.7); without it
+    /// no check is made.
+    #[serde(default)]
+    pub federation: Option<FederationConfig>,
     #[serde(rename = "api")]
     pub apis: Vec<ApiConfig>,
 }
@@ -107,6 +111,21 @@ pub struct ApiConfig {
     pub info: InfoConfig,
     #[serde(rename = "device")]
     pub devices: Vec<DeviceConfig>,
+}
+
+/// Where the signed federation list is and what its signer must chain to.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FederationConfig {
+    /// `federationList.jws`, e.g. `{vzd}/tim-provider-services/FederationList/federationList.jws`.
+    pub list_url: url::Url,
+    /// Base of `ECC/SUB-CA/<issuer CN>.der` (gematik's download point for sub-CA certificates).
+    pub ca_url: url::Url,
+    /// PEM file of the roots the list's signer must chain to (the TI's ECC roots).
+    pub roots: std::path::PathBuf,
+    /// PEM file of TLS roots for fetching the list, besides the platform's.
+    #[serde(default)]
+    pub trust_anchors: Option<std::path::PathBuf>,
 }
 
 /// Texts of the info object; defaults describe this project.

@@ -14,7 +14,7 @@ use super::config::{ApiConfig, ApiKind, DeviceConfig};
 use super::error::{DriverError, DriverResult};
 use super::persist::{PoolFiles, SavedLogin};
 use crate::core::vzd::{Owner, SimulatorOwnerAuth};
-use crate::core::{LoginRequest, Mxid, Product, ResumeRequest, Session, StoreLocation, TrustAnchors};
+use crate::core::{FederationCheck, LoginRequest, Mxid, Product, ResumeRequest, Session, StoreLocation, TrustAnchors};
 
 /// One API (a product instance the suite addresses by base URL).
 pub struct Api {
@@ -27,6 +27,8 @@ pub struct Api {
     store_passphrase: String,
     /// Roots the API's sessions and directory calls trust besides the platform's.
     trust: TrustAnchors,
+    /// The federation list logins check their homeserver against, if configured.
+    federation: Option<FederationCheck>,
     /// Leases and logins as a restarted driver finds them.
     files: PoolFiles,
     /// When the leases were last saved (Unix ms): a lease extension is saved at most every
@@ -58,7 +60,13 @@ pub struct ActiveLogin {
 }
 
 impl Api {
-    pub fn new(config: ApiConfig, state_dir: &std::path::Path, store_passphrase: String, trust: TrustAnchors) -> Self {
+    pub fn new(
+        config: ApiConfig,
+        state_dir: &std::path::Path,
+        store_passphrase: String,
+        trust: TrustAnchors,
+        federation: Option<FederationCheck>,
+    ) -> Self {
         let store_root = state_dir.join(&config.prefix);
         let files = PoolFiles::new(store_root.clone(), store_passphrase.clone());
         let mut leases = Leases::new(config.devices.iter().map(|d| d.id));
@@ -90,6 +98,7 @@ impl Api {
             devices,
             store_passphrase,
             trust,
+            federation,
             files,
             leases_saved_ms: AtomicI64::new(0),
         }
@@ -190,6 +199,7 @@ impl Api {
                 store: self.store_location(device, &user),
                 product: self.product(),
                 trust: self.trust.clone(),
+                federation: self.federation.clone(),
             })
             .await
             .map_err(|e| e.to_string()),
@@ -261,6 +271,7 @@ impl Api {
             device_display_name: &device.config.name,
             product: self.product(),
             trust: self.trust.clone(),
+            federation: self.federation.clone(),
         })
         .await?;
         if let Some(previous) = slot.take() {
@@ -411,6 +422,7 @@ impl Api {
             store: self.store_location(device, &user),
             product: self.product(),
             trust: self.trust.clone(),
+            federation: self.federation.clone(),
         })
         .await;
         match resumed {

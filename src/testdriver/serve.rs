@@ -14,14 +14,14 @@ use axum::routing::get;
 use tower::Layer;
 use tracing::Instrument;
 
-use super::config::DriverConfig;
+use super::config::{DriverConfig, FederationConfig};
 use super::error::LoggedError;
 use super::extract::ClientCn;
 use super::pool::Api;
 use super::status::recent::{self, RecentRequests, RequestRecord};
 use super::status::{self, StatusState};
 use super::{openapi, routes, tls};
-use crate::core::TrustAnchors;
+use crate::core::{FederationCheck, TrustAnchors};
 
 /// The driver, configured and ready to serve.
 pub struct Driver {
@@ -37,6 +37,11 @@ impl Driver {
         config.check()?;
         std::fs::create_dir_all(&config.server.state_dir).map_err(|e| e.to_string())?;
         let passphrase = store_passphrase(&config.server.state_dir)?;
+        // One check for all APIs: they share the verified list (fetched every ten minutes).
+        let federation = match &config.federation {
+            Some(f) => Some(federation_check(f)?),
+            None => None,
+        };
         let apis = config
             .apis
             .iter()
@@ -50,6 +55,7 @@ impl Driver {
                     &config.server.state_dir,
                     passphrase.clone(),
                     trust,
+                    federation.clone(),
                 )))
             })
             .collect::<Result<_, String>>()?;
@@ -256,4 +262,15 @@ fn store_passphrase(state_dir: &std::path::Path) -> Result<String, String> {
     let secret = hex::encode(rand::random::<[u8; 32]>());
     crate::core::private_file::write_new(&path, secret.as_bytes()).map_err(|e| format!("{}: {e}", path.display()))?;
     Ok(secret)
+}
+
+fn federation_check(config: &FederationConfig) -> Result<FederationCheck, String> {
+    let roots =
+        std::fs::read(&config.roots).map_err(|e| format!("federation roots {}: {e}", config.roots.display()))?;
+    let trust = match &config.trust_anchors {
+        Some(path) => TrustAnchors::from_pem_file(path).map_err(|e| format!("federation: {e}"))?,
+        None => TrustAnchors::default(),
+    };
+    FederationCheck::new(config.list_url.clone(), config.ca_url.clone(), &roots, &trust)
+        .map_err(|e| format!("federation: {e}"))
 }

@@ -122,6 +122,7 @@ pub async fn try_login(
         device_display_name: "core integration test",
         product: Product::Pro,
         trust,
+        federation: None,
     })
     .await
 }

@@ -41,12 +41,15 @@ pub struct Layout {
     pub bind: String,
 }
 
+/// As `make run` serves it: logins check the local federation list (config/driver.toml).
+const FEDERATION: &str = "\n[federation]\nlist_url = \"http://127.0.0.1:8480/tim-provider-services/FederationList/federationList.jws\"\nca_url = \"http://127.0.0.1:8480/\"\nroots = \".fachdienst/state/fedlist/pki/root.crt.pem\"\n\n";
+
 impl Layout {
     pub fn driver_config(&self, apis: &[ApiPlan]) -> BenchResult<PathBuf> {
         let mut toml = String::new();
         writeln!(
             toml,
-            "# Written by tim-bench; every run rewrites it.\n[server]\nbind = \"{}\"\nstate_dir = \"{}\"\ntls = true\n",
+            "# Written by tim-bench; every run rewrites it.\n[server]\nbind = \"{}\"\nstate_dir = \"{}\"\ntls = true\n{FEDERATION}",
             self.bind,
             self.dir.join("driver-state").display()
         )?;

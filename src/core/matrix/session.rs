@@ -19,6 +19,7 @@ use super::forgotten::ForgottenRooms;
 use super::stores::build_client;
 use super::sync_runtime::SyncRuntime;
 use super::trust::TrustAnchors;
+use crate::core::FederationCheck;
 use crate::core::rules::room_policy::Product;
 use crate::core::rules::session_end::EndReason;
 use crate::core::{CoreError, CoreResult, Mxid};
@@ -49,6 +50,8 @@ pub struct LoginRequest<'a> {
     pub product: Product,
     /// Roots trusted besides the platform's (the TI's, or a test Fachdienst's).
     pub trust: TrustAnchors,
+    /// When set, only a homeserver of the TI-M federation is used (5.7).
+    pub federation: Option<FederationCheck>,
 }
 
 /// Everything [`Session::resume`] needs besides the store: where the account lives and which
@@ -58,6 +61,8 @@ pub struct ResumeRequest<'a> {
     pub store: StoreLocation,
     pub product: Product,
     pub trust: TrustAnchors,
+    /// When set, a session whose homeserver left the federation is not resumed (5.7).
+    pub federation: Option<FederationCheck>,
 }
 
 /// A logged-in account. Cheap to clone; the background sync stops on [`Session::logout`].
@@ -104,6 +109,10 @@ impl Session {
     /// that device; otherwise the homeserver creates a new one.
     pub async fn login(req: LoginRequest<'_>) -> CoreResult<Session> {
         crate::core::rules::transport::require_tls(req.homeserver_url, "homeserver")?;
+        // Before anything goes to the homeserver, the password least of all.
+        if let Some(federation) = &req.federation {
+            federation.require_member(req.user.server_name()).await?;
+        }
         let stored = device_file::read(&req.store)
             .await
             .filter(|d| d.user_id == req.user.as_str());
@@ -144,6 +153,16 @@ impl Session {
             return Ok(None);
         };
         let user = Mxid::parse(matrix_session.meta.user_id.as_str())?;
+        if let Some(federation) = &req.federation
+            && let Err(refused) = federation.require_member(user.server_name()).await
+        {
+            if matches!(refused, CoreError::RuleViolated { .. }) {
+                // Logged out at once ("MUSS der Nutzer direkt ausgeloggt werden"): the stored
+                // session is gone, the next start asks for a login.
+                device_file::write(&req.store, &stored).await?;
+            }
+            return Err(refused);
+        }
         let client = build_client(req.homeserver_url, &req.store, &req.trust).await?;
         client
             .matrix_auth()

@@ -2,6 +2,7 @@
 
 pub mod contacts;
 pub mod direct_chat;
+pub mod federation;
 pub mod fhir;
 pub mod members;
 pub mod outbox;
