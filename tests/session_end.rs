@@ -140,3 +140,47 @@ async fn device_keys_listed(token: &str, user: &tim_client::core::Mxid, device: 
     let answer = post_json(&format!("{HS1}/_matrix/client/v3/keys/query"), Some(token), &body).await;
     answer["device_keys"][user.as_str()][device].is_object()
 }
+
+/// An org admin locks the account (Synapse admin API): the next call answers
+/// `SessionEnded(AccountLocked)` at once, and the session's own sync notices it too (at the
+/// latest when its long poll returns) and stops.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_locked_account_ends_the_session() {
+    let admin = admin_token(HS1, HS1_NAME).await;
+    let (user, password) = new_account(HS1, HS1_NAME, &admin, "core-locked").await;
+    let dir = tempfile::tempdir().unwrap();
+    let session = login(HS1, store(dir.path(), "a"), &user, &password).await;
+
+    let status = http()
+        .put(format!("{HS1}/_synapse/admin/v2/users/{}", user.as_str()))
+        .bearer_auth(&admin)
+        .json(&serde_json::json!({"locked": true}))
+        .send()
+        .await
+        .unwrap()
+        .status();
+    assert!(status.is_success(), "admin lock: {status}");
+
+    let refused = session
+        .rooms()
+        .create(NewRoom {
+            name: "after the lock".into(),
+            ..Default::default()
+        })
+        .await;
+    assert!(
+        matches!(refused, Err(CoreError::SessionEnded(EndReason::AccountLocked))),
+        "the call hears the lock: {:?}",
+        refused.map(|r| r.room_id)
+    );
+    let took = within(Duration::from_secs(75), || async { session.ended().is_some() })
+        .await
+        .expect("the sync notices the lock");
+    println!("lock noticed by the sync after {took:?}");
+    assert_eq!(session.ended(), Some(EndReason::AccountLocked));
+    assert!(matches!(
+        session.messages().list("!any:127.0.0.11").await,
+        Err(CoreError::SessionEnded(EndReason::AccountLocked))
+    ));
+    session.logout().await;
+}
