@@ -73,6 +73,40 @@ async fn sends_left_unconfirmed_go_out_after_a_restart_in_order() {
     pair.bob_session.logout().await;
 }
 
+/// Nobody waits for the send any more and nobody sends again: once the homeserver answers,
+/// the outbox delivers on its own.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_outage_heals_without_anyone_sending_again() {
+    let pair = Pair::new("outbox-heal").await;
+    let proxy = FaultProxy::start(HS1).await;
+    let a = login(&proxy.url, pair.alice_store.clone(), &pair.alice, &pair.alice_pw).await;
+    let room = pair.room_with(&a).await;
+
+    proxy.inject("PUT", "/send/m.room.encrypted", Fault::Status(503, "M_UNKNOWN"), 10_000);
+    let body = format!("during the outage {}", hex(4));
+    let waited = tokio::time::timeout(Duration::from_secs(2), a.messages().send(&room, text(&body))).await;
+    assert!(waited.is_err(), "no confirmation during the outage");
+    // Long enough for matrix-sdk's own retries to give up and stop the room's queue.
+    tokio::time::sleep(Duration::from_secs(10)).await;
+    proxy.heal();
+    let arrived = within(Duration::from_secs(90), || async {
+        bodies_in(&pair.bob_session, &room).await.contains(&body)
+    })
+    .await;
+    assert!(arrived.is_some(), "the outbox sends once the homeserver answers");
+    assert_eq!(
+        bodies_in(&pair.bob_session, &room)
+            .await
+            .iter()
+            .filter(|b| **b == body)
+            .count(),
+        1,
+        "exactly once"
+    );
+    a.logout().await;
+    pair.bob_session.logout().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_refused_send_stays_visible_until_retried_or_discarded() {
     let pair = Pair::new("outbox-refused").await;

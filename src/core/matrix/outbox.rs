@@ -153,10 +153,38 @@ async fn queued_echo(updates: &mut broadcast::Receiver<RoomSendQueueUpdate>) -> 
     }
 }
 
-/// Sends whatever earlier runs left in the outbox (a crash, a restart, a failure).
-pub(crate) async fn resume(client: matrix_sdk::Client) {
+/// Sends whatever earlier runs left in the outbox (a crash, a restart, a failure), then keeps
+/// the outbox going for the session's life: a room's queue that a failure stopped starts
+/// again, after a growing delay (up to a minute) when the failure was transient, at once
+/// when it was a refusal (that entry stays failed, the ones behind it go on).
+pub(crate) async fn keep_sending(client: matrix_sdk::Client) {
+    let mut errors = client.send_queue().subscribe_errors();
     client.send_queue().respawn_tasks_for_rooms_with_unsent_requests().await;
+    let mut delay = RESTART_FIRST;
+    let mut last_failure = tokio::time::Instant::now();
+    loop {
+        let failure = match errors.recv().await {
+            Ok(failure) => failure,
+            Err(RecvError::Lagged(_)) => continue,
+            Err(RecvError::Closed) => return,
+        };
+        if last_failure.elapsed() > RESTART_LAST * 2 {
+            delay = RESTART_FIRST;
+        }
+        last_failure = tokio::time::Instant::now();
+        if failure.is_recoverable {
+            tokio::time::sleep(delay).await;
+            delay = (delay * 2).min(RESTART_LAST);
+        }
+        if let Some(room) = client.get_room(&failure.room_id) {
+            room.send_queue().set_enabled(true);
+        }
+    }
 }
+
+/// The first and the longest wait before a stopped queue is started again.
+const RESTART_FIRST: Duration = Duration::from_secs(1);
+const RESTART_LAST: Duration = Duration::from_secs(60);
 
 /// Waits for `txn`'s outcome. A transient failure stops the room's queue; it is started
 /// again after a growing delay. Another entry's refusal does not hold `txn` back.

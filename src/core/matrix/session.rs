@@ -251,7 +251,7 @@ impl Session {
     async fn start_sync(&self) {
         if let Some(sync) = self.inner.sync.lock().await.as_ref() {
             // Whatever an earlier run left unsent goes out first, in order.
-            sync.spawn(super::outbox::resume(self.inner.client.clone()));
+            sync.spawn(super::outbox::keep_sending(self.inner.client.clone()));
             sync.spawn(sync_forever(
                 self.inner.client.clone(),
                 self.inner.user.to_string(),
