@@ -6,8 +6,10 @@ use std::time::Duration;
 
 use matrix_sdk::room::Room;
 use matrix_sdk::ruma::serde::Raw;
-use matrix_sdk::ruma::{OwnedEventId, OwnedTransactionId, RoomId};
-use matrix_sdk::send_queue::{LocalEcho, LocalEchoContent, RoomSendQueue, RoomSendQueueError, RoomSendQueueUpdate};
+use matrix_sdk::ruma::{OwnedEventId, OwnedRoomId, OwnedTransactionId, RoomId};
+use matrix_sdk::send_queue::{
+    LocalEcho, LocalEchoContent, RoomSendQueue, RoomSendQueueError, RoomSendQueueUpdate, SendQueueUpdate,
+};
 use serde_json::Value;
 use tokio::sync::broadcast::{self, error::RecvError};
 
@@ -116,13 +118,20 @@ pub(crate) enum Request<'a> {
 /// Queues `request` and waits for the homeserver's event id.
 pub(crate) async fn send(session: &Session, room: &Room, request: Request<'_>) -> CoreResult<String> {
     let queue = room.send_queue();
+    let room_id = room.room_id().to_owned();
     let (txn, updates) = {
         // The send queue's handles do not tell their transaction id; the queued echo does.
-        // One enqueue at a time per session makes the next new echo this request's.
+        // One enqueue at a time per session makes the next new echo this request's. The
+        // client-wide channel, unlike the room's, needs no store read to subscribe.
         let _one_at_a_time = session.enqueue_lock().lock().await;
-        let (_, mut updates) = queue.subscribe().await.map_err(queue_error)?;
+        let mut updates = RoomUpdates {
+            room: room_id,
+            all: room.client().send_queue().subscribe(),
+        };
         // A queue an earlier transient failure stopped goes on now, oldest entry first.
-        queue.set_enabled(true);
+        if !queue.is_enabled() {
+            queue.set_enabled(true);
+        }
         match request {
             Request::Message(content) => {
                 let raw = serde_json::value::to_raw_value(content).map_err(CoreError::internal)?;
@@ -140,7 +149,24 @@ pub(crate) async fn send(session: &Session, room: &Room, request: Request<'_>) -
     confirmation(&queue, updates, txn).await
 }
 
-async fn queued_echo(updates: &mut broadcast::Receiver<RoomSendQueueUpdate>) -> CoreResult<OwnedTransactionId> {
+/// One room's updates from the client-wide send queue channel.
+struct RoomUpdates {
+    room: OwnedRoomId,
+    all: broadcast::Receiver<SendQueueUpdate>,
+}
+
+impl RoomUpdates {
+    async fn recv(&mut self) -> Result<RoomSendQueueUpdate, RecvError> {
+        loop {
+            let update = self.all.recv().await?;
+            if update.room_id == self.room {
+                return Ok(update.update);
+            }
+        }
+    }
+}
+
+async fn queued_echo(updates: &mut RoomUpdates) -> CoreResult<OwnedTransactionId> {
     loop {
         match updates.recv().await {
             Ok(RoomSendQueueUpdate::NewLocalEvent(echo)) => return Ok(echo.transaction_id),
@@ -188,11 +214,7 @@ const RESTART_LAST: Duration = Duration::from_secs(60);
 
 /// Waits for `txn`'s outcome. A transient failure stops the room's queue; it is started
 /// again after a growing delay. Another entry's refusal does not hold `txn` back.
-async fn confirmation(
-    queue: &RoomSendQueue,
-    mut updates: broadcast::Receiver<RoomSendQueueUpdate>,
-    txn: OwnedTransactionId,
-) -> CoreResult<String> {
+async fn confirmation(queue: &RoomSendQueue, mut updates: RoomUpdates, txn: OwnedTransactionId) -> CoreResult<String> {
     let deadline = tokio::time::Instant::now() + CONFIRM_WAIT;
     let mut attempt = 1;
     loop {
