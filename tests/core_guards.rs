@@ -128,6 +128,7 @@ async fn plain_http_to_another_host_is_refused() {
         product: Product::Pro,
         trust: Default::default(),
         federation: None,
+        key_sharing: Default::default(),
     })
     .await;
     match refused {

@@ -80,6 +80,7 @@ async fn a_homeserver_missing_from_the_list_is_refused_and_its_session_not_resum
             product: Product::Pro,
             trust: TrustAnchors::default(),
             federation,
+            key_sharing: Default::default(),
         })
     };
     assert_not_in_federation(resume(Some(without_hs1)).await.map(drop));
@@ -136,6 +137,7 @@ async fn login_checked(
         product: Product::Pro,
         trust: TrustAnchors::default(),
         federation: Some(federation),
+        key_sharing: Default::default(),
     })
     .await
 }

@@ -10,7 +10,8 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use tim_client::core::{
-    FederationCheck, LoginRequest, Mxid, NewMessage, NewRoom, OutboxKind, Product, Session, StoreLocation, TrustAnchors,
+    FederationCheck, KeySharing, LoginRequest, Mxid, NewMessage, NewRoom, OutboxKind, Product, Session, StoreLocation,
+    TrustAnchors,
 };
 
 /// Headless TI-M client over the product interface. Secrets come from the environment only
@@ -45,8 +46,15 @@ struct Cli {
     /// PEM file of the roots the list's signer must chain to (the TI's ECC roots)
     #[arg(long, requires = "federation_list")]
     federation_roots: Option<std::path::PathBuf>,
+    /// Who receives the keys of the messages sent: all, cross-signed or verified devices
+    #[arg(long, default_value = "all", value_parser = parse_key_sharing)]
+    key_sharing: KeySharing,
     #[command(subcommand)]
     command: Command,
+}
+
+fn parse_key_sharing(name: &str) -> Result<KeySharing, String> {
+    KeySharing::parse(name).map_err(|e| e.to_string())
 }
 
 #[derive(Subcommand)]
@@ -67,12 +75,28 @@ enum Command {
     Dm { mxid: String, text: String },
     /// Stay logged in until the homeserver ends the session (prints why) or Ctrl-C
     Watch,
+    /// The account's devices (or another user's): id, trust, last seen, name; rename or
+    /// delete an own device (the password comes from TIM_PASSWORD)
+    Devices {
+        /// Another user's MXID; the account's own devices without it
+        user: Option<String>,
+        #[command(subcommand)]
+        action: Option<DeviceAction>,
+    },
     /// Sends not yet confirmed by the homeserver: room, entry id, state, text (list), or
     /// retry or discard one
     Outbox {
         #[command(subcommand)]
         action: Option<OutboxAction>,
     },
+}
+
+#[derive(Subcommand)]
+enum DeviceAction {
+    /// Give an own device a new name
+    Rename { device: String, name: String },
+    /// Sign an own device out everywhere (asks the homeserver with the password)
+    Delete { device: String },
 }
 
 #[derive(Subcommand)]
@@ -91,6 +115,7 @@ struct Args {
     online: bool,
     trust: TrustAnchors,
     federation: Option<FederationCheck>,
+    key_sharing: KeySharing,
     command: Command,
 }
 
@@ -141,6 +166,7 @@ async fn main() -> ExitCode {
         online: cli.online,
         trust,
         federation,
+        key_sharing: cli.key_sharing,
         command: cli.command,
     };
     match run(args).await {
@@ -167,6 +193,7 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         product: args.product,
         trust: args.trust.clone(),
         federation: args.federation.clone(),
+        key_sharing: args.key_sharing,
     })
     .await?;
     if args.online {
@@ -216,6 +243,26 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
                 .await?
                 .room_id
         ),
+        Command::Devices { user, action: None } => {
+            let devices = match user {
+                Some(user) => session.devices().of(&Mxid::parse(user)?).await?,
+                None => session.devices().own().await?,
+            };
+            for d in devices {
+                let seen = d.last_seen_ms.map(|ms| ms.to_string()).unwrap_or_else(|| "-".into());
+                let this = if d.this_device { " (this device)" } else { "" };
+                let name = d.display_name.as_deref().unwrap_or("");
+                println!("{}\t{}\t{seen}\t{name}{this}", d.device_id, d.trust.code());
+            }
+        }
+        Command::Devices {
+            action: Some(DeviceAction::Rename { device, name }),
+            ..
+        } => session.devices().rename(device, name).await?,
+        Command::Devices {
+            action: Some(DeviceAction::Delete { device }),
+            ..
+        } => session.devices().delete(device, &password).await?,
         Command::Outbox { action: None } => {
             for e in session.outbox().list().await? {
                 let what = match &e.kind {

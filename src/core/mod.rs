@@ -27,6 +27,7 @@ pub use error::{CoreError, CoreResult, Rule};
 pub use federation::FederationCheck;
 pub use ids::Mxid;
 pub use matrix::contacts::{Contacts, DEFAULT_CONTACT_API_PATH};
+pub use matrix::devices::Devices;
 pub use matrix::keys::Keys;
 pub use matrix::media::{Media, MediaFile};
 pub use matrix::messages::{DELETED_PLACEHOLDER, Message, Messages, NewMessage};
@@ -37,6 +38,7 @@ pub use matrix::session::{LoginRequest, ResumeRequest, Session, StoreLocation};
 pub use matrix::trust::TrustAnchors;
 pub use matrix::users::{UserHit, Users};
 pub use rules::contacts::ContactSetting;
+pub use rules::devices::{DeviceInfo, DeviceTrust, KeySharing};
 pub use rules::federation::{FederationDomain, FederationList};
 pub use rules::outbox::{OutboxEntry, OutboxKind};
 pub use rules::permissions::{

@@ -200,6 +200,7 @@ impl Api {
                 product: self.product(),
                 trust: self.trust.clone(),
                 federation: self.federation.clone(),
+                key_sharing: Default::default(),
             })
             .await
             .map_err(|e| e.to_string()),
@@ -272,6 +273,7 @@ impl Api {
             product: self.product(),
             trust: self.trust.clone(),
             federation: self.federation.clone(),
+            key_sharing: Default::default(),
         })
         .await?;
         if let Some(previous) = slot.take() {
@@ -423,6 +425,7 @@ impl Api {
             product: self.product(),
             trust: self.trust.clone(),
             federation: self.federation.clone(),
+            key_sharing: Default::default(),
         })
         .await;
         match resumed {

@@ -123,6 +123,7 @@ pub async fn try_login(
         product: Product::Pro,
         trust,
         federation: None,
+        key_sharing: Default::default(),
     })
     .await
 }

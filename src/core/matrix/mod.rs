@@ -1,6 +1,7 @@
 //! The I/O edge of the core: everything that talks to matrix-sdk lives below this module.
 
 pub mod contacts;
+pub mod devices;
 pub mod keys;
 pub mod media;
 pub mod messages;

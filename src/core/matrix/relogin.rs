@@ -46,7 +46,7 @@ pub(super) async fn replace_lost_device(old: Client, req: &LoginRequest<'_>) -> 
     }
     drop(old);
     remove_databases(&req.store.dir).await;
-    let client = build_client(req.homeserver_url, &req.store, &req.trust).await?;
+    let client = build_client(req.homeserver_url, &req.store, &req.trust, req.key_sharing).await?;
     password_login(&client, req, None).await?;
     let imported = client.encryption().import_room_keys(export.clone(), &passphrase).await;
     let _ = tokio::fs::remove_file(&export).await;

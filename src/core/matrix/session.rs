@@ -19,10 +19,10 @@ use super::forgotten::ForgottenRooms;
 use super::stores::build_client;
 use super::sync_runtime::SyncRuntime;
 use super::trust::TrustAnchors;
-use crate::core::FederationCheck;
 use crate::core::rules::room_policy::Product;
 use crate::core::rules::session_end::EndReason;
 use crate::core::{CoreError, CoreResult, Mxid};
+use crate::core::{FederationCheck, KeySharing};
 
 /// Where a session keeps its encrypted SQLite stores (state, crypto, event cache).
 #[derive(Clone)]
@@ -52,6 +52,8 @@ pub struct LoginRequest<'a> {
     pub trust: TrustAnchors,
     /// When set, only a homeserver of the TI-M federation is used (5.7).
     pub federation: Option<FederationCheck>,
+    /// Which devices get the keys of the messages this client sends.
+    pub key_sharing: KeySharing,
 }
 
 /// Everything [`Session::resume`] needs besides the store: where the account lives and which
@@ -63,6 +65,7 @@ pub struct ResumeRequest<'a> {
     pub trust: TrustAnchors,
     /// When set, a session whose homeserver left the federation is not resumed (5.7).
     pub federation: Option<FederationCheck>,
+    pub key_sharing: KeySharing,
 }
 
 /// A logged-in account. Cheap to clone; the background sync stops on [`Session::logout`].
@@ -116,7 +119,7 @@ impl Session {
         let stored = device_file::read(&req.store)
             .await
             .filter(|d| d.user_id == req.user.as_str());
-        let mut client = build_client(req.homeserver_url, &req.store, &req.trust).await?;
+        let mut client = build_client(req.homeserver_url, &req.store, &req.trust, req.key_sharing).await?;
         password_login(&client, &req, stored.as_ref().map(|d| d.device_id.as_str())).await?;
         if stored.is_some() && !super::relogin::device_keys_on_server(&client).await? {
             client = super::relogin::replace_lost_device(client, &req).await?;
@@ -163,7 +166,7 @@ impl Session {
             }
             return Err(refused);
         }
-        let client = build_client(req.homeserver_url, &req.store, &req.trust).await?;
+        let client = build_client(req.homeserver_url, &req.store, &req.trust, req.key_sharing).await?;
         client
             .matrix_auth()
             .restore_session(matrix_session, RoomLoadSettings::default())

@@ -10,11 +10,12 @@ use matrix_sdk::config::StoreConfig;
 use matrix_sdk::cross_process_lock::CrossProcessLockConfig;
 use matrix_sdk::encryption::{BackupDownloadStrategy, EncryptionSettings};
 use matrix_sdk::{Client, SqliteCryptoStore, SqliteMediaStore, SqliteStateStore, SqliteStoreConfig};
+use matrix_sdk_crypto::CollectStrategy;
 use url::Url;
 
 use super::session::StoreLocation;
 use super::trust::TrustAnchors;
-use crate::core::{CoreError, CoreResult};
+use crate::core::{CoreError, CoreResult, KeySharing};
 
 /// Two connections per database (matrix-sdk's minimum: one writer, one reader) instead of
 /// 4 × CPUs: a driver holds dozens of sessions, each with several databases, and every pooled
@@ -30,6 +31,7 @@ pub(crate) async fn build_client(
     homeserver_url: &Url,
     store: &StoreLocation,
     trust: &TrustAnchors,
+    key_sharing: KeySharing,
 ) -> CoreResult<Client> {
     commit_without_fsync();
     let key = super::store_key::store_key(&store.dir, &store.passphrase).await?;
@@ -67,6 +69,7 @@ pub(crate) async fn build_client(
         // The URL the caller chose (and the TLS rule checked) stays the one used: a login
         // answer's `well_known` would otherwise switch the client to whatever it names.
         .respect_login_well_known(false)
+        .with_room_key_recipient_strategy(recipients(key_sharing))
         .with_encryption_settings(EncryptionSettings {
             auto_enable_cross_signing: true,
             backup_download_strategy: BackupDownloadStrategy::AfterDecryptionFailure,
@@ -75,6 +78,15 @@ pub(crate) async fn build_client(
         .build()
         .await
         .map_err(CoreError::internal)
+}
+
+/// matrix-sdk's name for each product setting.
+fn recipients(key_sharing: KeySharing) -> CollectStrategy {
+    match key_sharing {
+        KeySharing::AllDevices => CollectStrategy::AllDevices,
+        KeySharing::CrossSignedOnly => CollectStrategy::IdentityBasedStrategy,
+        KeySharing::VerifiedOnly => CollectStrategy::OnlyTrustedDevices,
+    }
 }
 
 /// SQLite creates a database 0644 under the usual umask, and gives its `-wal`, `-shm` and
