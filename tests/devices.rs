@@ -8,6 +8,7 @@ use std::time::Duration;
 use support::*;
 use tim_client::core::{
     CoreError, DeviceTrust, KeySharing, LoginRequest, Mxid, NewMessage, NewRoom, Product, Session, StoreLocation,
+    TimelineEntry, UtdReason,
 };
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -134,7 +135,12 @@ async fn the_strict_key_setting_keeps_keys_from_unverified_devices() {
     .await
     .expect("bob joins");
     let secret = format!("for verified devices only {}", hex(4));
-    strict.messages().send(&room, text(&secret)).await.expect("send");
+    let withheld = strict
+        .messages()
+        .send(&room, text(&secret))
+        .await
+        .expect("send")
+        .message_id;
     strict.logout().await;
     drop(strict);
 
@@ -151,6 +157,43 @@ async fn the_strict_key_setting_keeps_keys_from_unverified_devices() {
         .map(|m| m.content.body)
         .collect();
     assert!(!read.contains(&secret), "bob's unverified device got no key: {read:?}");
+
+    // Not readable, but not missing either: the timeline shows it in its place, with why.
+    let timeline = b.messages().timeline(&room).await.expect("timeline");
+    let position = |id: &str| {
+        timeline.iter().position(|e| match e {
+            TimelineEntry::Message(m) => m.message_id == id,
+            TimelineEntry::Undecryptable(u) => u.message_id == id,
+        })
+    };
+    let Some(TimelineEntry::Undecryptable(utd)) = position(&withheld).map(|i| &timeline[i]) else {
+        panic!("the withheld message is listed as undecryptable: {timeline:?}");
+    };
+    assert_eq!(utd.author, alice.as_str());
+    assert_eq!(utd.reason, UtdReason::Withheld("m.unverified".into()), "{utd:?}");
+    let later_id = b
+        .messages()
+        .list(&room)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|m| m.content.body == later)
+        .unwrap();
+    assert!(
+        position(&withheld) < position(&later_id.message_id),
+        "in the order sent"
+    );
+    assert!(
+        !b.messages()
+            .retry_decryption(&room, &withheld)
+            .await
+            .expect("asked again"),
+        "still withheld"
+    );
+    assert!(matches!(
+        b.messages().retry_decryption(&room, "not an id").await,
+        Err(CoreError::NotFound(_))
+    ));
     open.logout().await;
     b.logout().await;
 }

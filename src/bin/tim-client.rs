@@ -11,7 +11,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use tim_client::core::{
     FederationCheck, KeySharing, LoginRequest, Mxid, NewMessage, NewRoom, OutboxKind, Product, Session, StoreLocation,
-    TrustAnchors,
+    TimelineEntry, TrustAnchors,
 };
 
 /// Headless TI-M client over the product interface. Secrets come from the environment only
@@ -69,8 +69,10 @@ enum Command {
     Join { room: String },
     /// Send a text message; prints its id
     Send { room: String, text: String },
-    /// List a room's messages: id, author, body
+    /// List a room's messages: id, author, body (or why it cannot be decrypted yet)
     Read { room: String },
+    /// Ask again for the key of a message that cannot be decrypted
+    Decrypt { room: String, message: String },
     /// Send a direct message (creates the chat if needed); prints the room id
     Dm { mxid: String, text: String },
     /// Stay logged in until the homeserver ends the session (prints why) or Ctrl-C
@@ -231,9 +233,23 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
             println!("{}", session.messages().send(room, text(msg)).await?.message_id)
         }
         Command::Read { room } => {
-            for m in session.messages().list(room).await? {
-                println!("{}\t{}\t{}", m.message_id, m.author, m.content.body);
+            for entry in session.messages().timeline(room).await? {
+                match entry {
+                    TimelineEntry::Message(m) => println!("{}\t{}\t{}", m.message_id, m.author, m.content.body),
+                    TimelineEntry::Undecryptable(u) => {
+                        println!(
+                            "{}\t{}\t(cannot be decrypted: {})",
+                            u.message_id,
+                            u.author,
+                            u.reason.code()
+                        )
+                    }
+                }
             }
+        }
+        Command::Decrypt { room, message } => {
+            let readable = session.messages().retry_decryption(room, message).await?;
+            println!("{}", if readable { "readable" } else { "key requested" });
         }
         Command::Dm { mxid, text: msg } => println!(
             "{}",

@@ -30,7 +30,7 @@ pub use matrix::contacts::{Contacts, DEFAULT_CONTACT_API_PATH};
 pub use matrix::devices::Devices;
 pub use matrix::keys::Keys;
 pub use matrix::media::{Media, MediaFile};
-pub use matrix::messages::{DELETED_PLACEHOLDER, Message, Messages, NewMessage};
+pub use matrix::messages::{DELETED_PLACEHOLDER, Message, Messages, NewMessage, TimelineEntry, Undecryptable};
 pub use matrix::outbox::Outbox;
 pub use matrix::permissions::Permissions;
 pub use matrix::rooms::{Member, Membership, RoomInfo, Rooms, StateEvent};
@@ -46,4 +46,4 @@ pub use rules::permissions::{
 };
 pub use rules::room_policy::{HistoryVisibility, JoinRule, NewRoom, Product, RoomAccess, RoomSettings};
 pub use rules::session_end::EndReason;
-pub use rules::timeline::{Attachment, EncryptedFile, MessageBody};
+pub use rules::timeline::{Attachment, EncryptedFile, MessageBody, UtdReason};

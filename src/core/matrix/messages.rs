@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use matrix_sdk::RoomState;
+use matrix_sdk::deserialized_responses::{TimelineEventKind, UnableToDecryptReason};
 use matrix_sdk::room::Room;
 use matrix_sdk::ruma::api::client::membership::get_member_events;
 use matrix_sdk::ruma::api::client::message::get_message_events::v3 as get_message_events;
@@ -49,6 +50,24 @@ pub struct Message {
     /// Milliseconds since the epoch of the newest edit.
     pub edited_ms: Option<u64>,
     pub content: MessageBody,
+}
+
+/// A message this device cannot read (yet), listed where it happened (ML-123861): never
+/// silently missing. It turns into the message once its key arrives.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Undecryptable {
+    pub message_id: String,
+    pub room_id: String,
+    pub author: String,
+    pub timestamp_ms: u64,
+    pub reason: timeline::UtdReason,
+}
+
+/// One entry of a room's timeline as a UI shows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TimelineEntry {
+    Message(Message),
+    Undecryptable(Undecryptable),
 }
 
 /// Shown instead of a message deleted by replacement (the original text is gone).
@@ -169,6 +188,47 @@ impl Messages<'_> {
             messages.extend(self.room_messages(&room).await?);
         }
         Ok(messages)
+    }
+
+    /// The room's timeline for a UI: what [`Messages::list`] lists, plus the messages this
+    /// device cannot read, each in its place with the reason.
+    pub async fn timeline(&self, room_id: &str) -> CoreResult<Vec<TimelineEntry>> {
+        self.session.live()?;
+        let id = parse(room_id)?;
+        self.known_room(room_id).await?;
+        let mut entries = Vec::new();
+        for room in self.session.room_lineage(&id) {
+            let room_id = room.room_id().to_string();
+            for item in timeline::timeline_items(&timeline_of(self.session, &room).await?) {
+                entries.push(match item {
+                    timeline::TimelineItem::Message(v) => TimelineEntry::Message(to_message(&room_id, v)),
+                    timeline::TimelineItem::Undecryptable {
+                        message_id,
+                        sender,
+                        ts,
+                        reason,
+                    } => TimelineEntry::Undecryptable(Undecryptable {
+                        message_id,
+                        room_id: room_id.clone(),
+                        author: sender,
+                        timestamp_ms: ts,
+                        reason,
+                    }),
+                });
+            }
+        }
+        Ok(entries)
+    }
+
+    /// Asks again for the key of a message this device cannot read (ML-124004): the event
+    /// is fetched and decrypted anew, which requests the key from the account's other
+    /// devices and looks in the key backup. `true` when it is readable now; otherwise it turns
+    /// readable in the timeline when the key arrives.
+    pub async fn retry_decryption(&self, room_id: &str, message_id: &str) -> CoreResult<bool> {
+        self.session.live()?;
+        let room = self.known_room(room_id).await?;
+        let event = room.event(&parse_event(message_id)?, None).await.map_err(from_sdk)?;
+        Ok(!matches!(event.kind, TimelineEventKind::UnableToDecrypt { .. }))
     }
 
     async fn room_messages(&self, room: &Room) -> CoreResult<Vec<Message>> {
@@ -375,14 +435,39 @@ async fn timeline_of(session: &Session, room: &Room) -> CoreResult<Vec<timeline:
             Err(e) => tracing::debug!(error = %e, "back-pagination not possible"),
         }
     }
-    let cached = events
-        .iter()
-        .filter_map(|e| serde_json::from_str::<Value>(e.raw().json().get()).ok())
-        .filter_map(|e| timeline_event(&e))
-        .collect();
+    let cached = events.iter().filter_map(cached_event).collect();
     Ok(session
         .local_echoes()
         .merge(room.room_id().as_str(), cached, std::time::Instant::now()))
+}
+
+/// One event of the event cache in the timeline rule's terms; an encrypted one this device
+/// cannot read becomes [`timeline::TimelineEvent::Undecryptable`] (the cache decrypts it
+/// again by itself once its key arrives).
+fn cached_event(e: &matrix_sdk::deserialized_responses::TimelineEvent) -> Option<timeline::TimelineEvent> {
+    let json = serde_json::from_str::<Value>(e.raw().json().get()).ok()?;
+    if let TimelineEventKind::UnableToDecrypt { utd_info, .. } = &e.kind {
+        return Some(timeline::TimelineEvent::Undecryptable {
+            event_id: json["event_id"].as_str()?.to_string(),
+            sender: json["sender"].as_str()?.to_string(),
+            ts: json["origin_server_ts"].as_u64().unwrap_or_default(),
+            reason: utd_reason(&utd_info.reason),
+        });
+    }
+    timeline_event(&json)
+}
+
+fn utd_reason(reason: &UnableToDecryptReason) -> timeline::UtdReason {
+    use timeline::UtdReason;
+    match reason {
+        UnableToDecryptReason::MissingMegolmSession { withheld_code: None } => UtdReason::MissingKey,
+        UnableToDecryptReason::MissingMegolmSession {
+            withheld_code: Some(code),
+        } => UtdReason::Withheld(code.as_str().to_string()),
+        UnableToDecryptReason::UnknownMegolmMessageIndex => UtdReason::KeyTooNew,
+        UnableToDecryptReason::SenderIdentityNotTrusted(_) => UtdReason::SenderNotTrusted,
+        other => UtdReason::Other(format!("{other:?}")),
+    }
 }
 
 /// The room key of a message goes to the members the sending device knows of. Its sync can
@@ -436,16 +521,20 @@ async fn refresh_members(room: &Room) {
 fn to_messages(room_id: &str, timeline: &[timeline::TimelineEvent]) -> Vec<Message> {
     timeline::visible_messages(timeline)
         .into_iter()
-        .map(|v| Message {
-            event_id: v.message_id.clone(),
-            message_id: v.message_id,
-            room_id: room_id.to_string(),
-            author: v.sender,
-            timestamp_ms: v.ts,
-            edited_ms: v.edited_ts,
-            content: v.content,
-        })
+        .map(|v| to_message(room_id, v))
         .collect()
+}
+
+fn to_message(room_id: &str, v: timeline::Visible) -> Message {
+    Message {
+        event_id: v.message_id.clone(),
+        message_id: v.message_id,
+        room_id: room_id.to_string(),
+        author: v.sender,
+        timestamp_ms: v.ts,
+        edited_ms: v.edited_ts,
+        content: v.content,
+    }
 }
 
 fn parse(room_id: &str) -> CoreResult<OwnedRoomId> {

@@ -60,13 +60,63 @@ pub enum TimelineEvent {
     Redaction {
         target: String,
     },
+    /// An encrypted event this device cannot read (yet).
+    Undecryptable {
+        event_id: String,
+        sender: String,
+        ts: u64,
+        reason: UtdReason,
+    },
+}
+
+/// Why an encrypted message cannot be read (ML-123861): shown to the user, never dropped.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum UtdReason {
+    /// The room key never reached this device (it may still come: a forward, the backup).
+    MissingKey,
+    /// The sender's device refused to give this device the key, with the Matrix code
+    /// (`m.unverified`, `m.blacklisted`, `m.unauthorised`, `m.unavailable`, `m.no_olm`).
+    Withheld(String),
+    /// The key this device has starts after this message (it joined or got the key later).
+    KeyTooNew,
+    /// The sender's identity is not trusted enough for this device's decryption setting.
+    SenderNotTrusted,
+    /// Anything else (malformed event, failed decryption).
+    Other(String),
+}
+
+impl UtdReason {
+    pub fn code(&self) -> &str {
+        match self {
+            UtdReason::MissingKey => "missing_key",
+            UtdReason::Withheld(_) => "withheld",
+            UtdReason::KeyTooNew => "key_too_new",
+            UtdReason::SenderNotTrusted => "sender_not_trusted",
+            UtdReason::Other(_) => "other",
+        }
+    }
+}
+
+/// One entry of a room's timeline as a UI shows it: a readable message or one that cannot
+/// be read, in the order they happened.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TimelineItem {
+    Message(Visible),
+    Undecryptable {
+        message_id: String,
+        sender: String,
+        ts: u64,
+        reason: UtdReason,
+    },
 }
 
 impl TimelineEvent {
     /// The event's own id; a redaction is only known by its target here.
     pub fn event_id(&self) -> Option<&str> {
         match self {
-            TimelineEvent::Message { event_id, .. } | TimelineEvent::Edit { event_id, .. } => Some(event_id),
+            TimelineEvent::Message { event_id, .. }
+            | TimelineEvent::Edit { event_id, .. }
+            | TimelineEvent::Undecryptable { event_id, .. } => Some(event_id),
             TimelineEvent::Redaction { .. } => None,
         }
     }
@@ -145,9 +195,77 @@ pub fn visible_messages(events: &[TimelineEvent]) -> Vec<Visible> {
         .collect()
 }
 
+/// The readable messages (as [`visible_messages`]) with the unreadable ones in their place;
+/// a redacted unreadable event is gone like any other.
+pub fn timeline_items(events: &[TimelineEvent]) -> Vec<TimelineItem> {
+    let mut readable = visible_messages(events).into_iter().peekable();
+    let redacted: HashSet<&str> = events
+        .iter()
+        .filter_map(|e| match e {
+            TimelineEvent::Redaction { target } => Some(target.as_str()),
+            _ => None,
+        })
+        .collect();
+    let mut out = Vec::new();
+    for e in events {
+        match e {
+            TimelineEvent::Message { event_id, .. } => {
+                if readable.peek().is_some_and(|v| &v.message_id == event_id)
+                    && let Some(v) = readable.next()
+                {
+                    out.push(TimelineItem::Message(v));
+                }
+            }
+            TimelineEvent::Undecryptable {
+                event_id,
+                sender,
+                ts,
+                reason,
+            } if !redacted.contains(event_id.as_str()) => out.push(TimelineItem::Undecryptable {
+                message_id: event_id.clone(),
+                sender: sender.clone(),
+                ts: *ts,
+                reason: reason.clone(),
+            }),
+            _ => {}
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn unreadable_messages_keep_their_place_and_leave_the_readable_list_alone() {
+        let utd = |id: &str, ts| TimelineEvent::Undecryptable {
+            event_id: id.into(),
+            sender: "@b:hs".into(),
+            ts,
+            reason: UtdReason::MissingKey,
+        };
+        let events = vec![
+            msg("$1", "@a:hs", 1, "one"),
+            utd("$2", 2),
+            msg("$3", "@a:hs", 3, "three"),
+            utd("$4", 4),
+            TimelineEvent::Redaction { target: "$4".into() },
+        ];
+        let readable: Vec<_> = visible_messages(&events).into_iter().map(|v| v.message_id).collect();
+        assert_eq!(readable, ["$1", "$3"], "the readable list is as before");
+        let items: Vec<_> = timeline_items(&events)
+            .into_iter()
+            .map(|i| match i {
+                TimelineItem::Message(v) => v.message_id,
+                TimelineItem::Undecryptable { message_id, reason, .. } => {
+                    assert_eq!(reason.code(), "missing_key");
+                    format!("utd {message_id}")
+                }
+            })
+            .collect();
+        assert_eq!(items, ["$1", "utd $2", "$3"], "in place; the redacted one is gone");
+    }
 
     fn body(text: &str) -> MessageBody {
         MessageBody {
