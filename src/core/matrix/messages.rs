@@ -63,7 +63,9 @@ pub struct Undecryptable {
     pub reason: timeline::UtdReason,
 }
 
-/// One entry of a room's timeline as a UI shows it.
+/// One entry of a room's timeline as a UI shows it. Nearly every entry is a message, so the
+/// variants stay unboxed (boxing would cost each message an allocation).
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum TimelineEntry {
     Message(Message),

@@ -98,7 +98,9 @@ impl UtdReason {
 }
 
 /// One entry of a room's timeline as a UI shows it: a readable message or one that cannot
-/// be read, in the order they happened.
+/// be read, in the order they happened. Unboxed like [`TimelineEvent`]: nearly every item
+/// is a message.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum TimelineItem {
     Message(Visible),
