@@ -11,7 +11,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use tim_client::core::{
     FederationCheck, KeySharing, LoginRequest, Mxid, NewMessage, NewRoom, OutboxKind, Product, Session, StoreLocation,
-    TimelineEntry, TrustAnchors,
+    TimelineEntry, TrustAnchors, VerificationFlow, VerificationState,
 };
 
 /// Headless TI-M client over the product interface. Secrets come from the environment only
@@ -84,6 +84,15 @@ enum Command {
         user: Option<String>,
         #[command(subcommand)]
         action: Option<DeviceAction>,
+    },
+    /// Verify another user (in your direct chat) or a device (yours or theirs): shows the
+    /// emoji and decimals and asks on the terminal whether they match
+    Verify { mxid: String, device: Option<String> },
+    /// Wait for a verification request from another device or user and answer it
+    AnswerVerification {
+        /// Seconds to wait for a request
+        #[arg(long, default_value_t = 120)]
+        wait: u64,
     },
     /// Sends not yet confirmed by the homeserver: room, entry id, state, text (list), or
     /// retry or discard one
@@ -295,6 +304,23 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         Command::Outbox {
             action: Some(OutboxAction::Discard { room, entry }),
         } => session.outbox().discard(room, entry).await?,
+        Command::Verify { mxid, device } => {
+            let user = Mxid::parse(mxid)?;
+            let flow = match device {
+                Some(device) => session.verification().request_device(&user, device).await?,
+                None => session.verification().request_user(&user).await?,
+            };
+            verify_on_terminal(&flow).await?;
+        }
+        Command::AnswerVerification { wait } => {
+            let flow = session
+                .verification()
+                .incoming(std::time::Duration::from_secs(*wait))
+                .await?
+                .ok_or("no verification request arrived")?;
+            println!("verification request from {}", flow.other_user());
+            verify_on_terminal(&flow).await?;
+        }
         Command::Watch => {
             tokio::select! {
                 reason = session.wait_ended() => {
@@ -307,4 +333,35 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     }
     session.logout().await;
     Ok(())
+}
+
+/// Runs a verification up to the short authentication string, lets the user compare it on
+/// the terminal and confirms or reports a mismatch.
+async fn verify_on_terminal(flow: &VerificationFlow) -> Result<(), Box<dyn std::error::Error>> {
+    const WAIT: std::time::Duration = std::time::Duration::from_secs(120);
+    let state = match flow.short_auth_string(WAIT).await? {
+        VerificationState::Compare { emoji, decimals } => {
+            for e in &emoji {
+                print!("{} {}   ", e.symbol, e.description);
+            }
+            println!("\n{} {} {}", decimals.0, decimals.1, decimals.2);
+            println!("Does the other device show the same? [y/N]");
+            let mut answer = String::new();
+            std::io::stdin().read_line(&mut answer)?;
+            if answer.trim().eq_ignore_ascii_case("y") {
+                flow.confirm(WAIT).await?
+            } else {
+                flow.mismatch().await?
+            }
+        }
+        other => other,
+    };
+    match state {
+        VerificationState::Done => {
+            println!("verified");
+            Ok(())
+        }
+        VerificationState::Cancelled { code, reason, .. } => Err(format!("not verified: {code} ({reason})").into()),
+        other => Err(format!("not verified: {other:?}").into()),
+    }
 }

@@ -37,6 +37,7 @@ pub use matrix::rooms::{Member, Membership, RoomInfo, Rooms, StateEvent};
 pub use matrix::session::{LoginRequest, ResumeRequest, Session, StoreLocation};
 pub use matrix::trust::TrustAnchors;
 pub use matrix::users::{UserHit, Users};
+pub use matrix::verification::{VerificationFlow, Verifications};
 pub use rules::contacts::ContactSetting;
 pub use rules::devices::{DeviceInfo, DeviceTrust, KeySharing};
 pub use rules::federation::{FederationDomain, FederationList};
@@ -47,3 +48,4 @@ pub use rules::permissions::{
 pub use rules::room_policy::{HistoryVisibility, JoinRule, NewRoom, Product, RoomAccess, RoomSettings};
 pub use rules::session_end::EndReason;
 pub use rules::timeline::{Attachment, EncryptedFile, MessageBody, UtdReason};
+pub use rules::verification::{SasEmoji, VerificationState};

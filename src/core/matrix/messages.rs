@@ -351,6 +351,15 @@ impl Messages<'_> {
     /// peer who left, or creates a new chat with `to` invited before the first message.
     pub async fn send_direct(&self, to: &Mxid, msg: NewMessage) -> CoreResult<Message> {
         self.session.live()?;
+        let room_id = self.ensure_direct_chat(to).await?;
+        let room = self.joined_room(room_id.as_str()).await?;
+        self.send_into(&room, msg).await
+    }
+
+    /// The direct chat with `to`, found, re-invited or created as [`Messages::send_direct`]
+    /// does, without sending anything.
+    pub async fn ensure_direct_chat(&self, to: &Mxid) -> CoreResult<OwnedRoomId> {
+        self.session.live()?;
         if to == self.session.user_id() {
             return Err(CoreError::InvalidInput(
                 "a direct message needs another recipient".into(),
@@ -371,8 +380,7 @@ impl Messages<'_> {
                     .await?
             }
         };
-        let room = self.joined_room(room_id.as_str()).await?;
-        self.send_into(&room, msg).await
+        Ok(room_id)
     }
 
     async fn direct_candidates(&self, peer: &Mxid) -> CoreResult<Vec<DirectCandidate>> {

@@ -12,6 +12,7 @@ pub mod session;
 pub mod trust;
 mod upgrades;
 pub mod users;
+pub mod verification;
 
 mod device_file;
 mod ending;

@@ -97,6 +97,8 @@ struct Inner {
     presence: Arc<std::sync::atomic::AtomicBool>,
     /// Held while a request enters the outbox (see [`super::outbox::send`]).
     enqueue: tokio::sync::Mutex<()>,
+    /// Verification requests from other devices, as the sync saw them.
+    verifications: tokio::sync::Mutex<super::verification::Incoming>,
 }
 
 impl std::fmt::Debug for Session {
@@ -205,6 +207,7 @@ impl Session {
     /// account's rooms), then the background sync.
     async fn open(client: Client, user: Mxid, store: StoreLocation, product: Product) -> CoreResult<Session> {
         client.event_cache().subscribe().map_err(CoreError::internal)?;
+        let verifications = super::verification::listen(&client);
         let sync = SyncRuntime::start(user.localpart()).await?;
         let ending = Arc::new(Ending::new());
         sync.spawn(watch_session_changes(&client, user.to_string(), ending.clone()));
@@ -245,6 +248,7 @@ impl Session {
                 ending,
                 presence: Default::default(),
                 enqueue: Default::default(),
+                verifications: tokio::sync::Mutex::new(verifications),
             }),
         };
         session.start_sync().await;
@@ -408,6 +412,10 @@ impl Session {
 
     pub(crate) fn local_echoes(&self) -> std::sync::MutexGuard<'_, super::local_echo::LocalEchoes> {
         self.inner.local_echoes.lock().expect("local echo lock")
+    }
+
+    pub(crate) fn verification_requests(&self) -> &tokio::sync::Mutex<super::verification::Incoming> {
+        &self.inner.verifications
     }
 
     pub(crate) fn enqueue_lock(&self) -> &tokio::sync::Mutex<()> {

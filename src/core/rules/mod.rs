@@ -14,3 +14,4 @@ pub mod session_end;
 pub mod timeline;
 pub mod transport;
 pub mod upgrades;
+pub mod verification;

@@ -1,0 +1,212 @@
+//! Interactive SAS verification (ML-123629) between two devices of one account and between
+//! two users across federation: done, mismatch, cancel, timeout. Through the core, against
+//! the local Fachdienst.
+
+mod support;
+
+use std::time::Duration;
+
+use support::*;
+use tim_client::core::{CoreError, DeviceTrust, Mxid, NewMessage, Session, VerificationFlow, VerificationState};
+
+const WAIT: Duration = Duration::from_secs(30);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_devices_of_one_account_verify_each_other_and_stay_verified() {
+    let (user, password, dir) = account("verify-own").await;
+    let first = login(HS1, store(dir.path(), "first"), &user, &password).await;
+    let second = login(HS1, store(dir.path(), "second"), &user, &password).await;
+    let (first_id, second_id) = (first.device_id().unwrap(), second.device_id().unwrap());
+
+    let (asking, asked) = pair_up(&second, &first, |v| {
+        let (u, d) = (user.clone(), first_id.clone());
+        async move { v.verification().request_device(&u, &d).await }
+    })
+    .await;
+    assert!(asking.is_own_devices() && asked.is_own_devices());
+    compare_and_confirm(&asking, &asked).await;
+
+    assert_eq!(trust_of(&first, &user, &second_id).await, DeviceTrust::Verified);
+    assert_eq!(trust_of(&second, &user, &first_id).await, DeviceTrust::Verified);
+    second.logout().await;
+    drop(second);
+    let second = login(HS1, store(dir.path(), "second"), &user, &password).await;
+    assert_eq!(
+        trust_of(&second, &user, &first_id).await,
+        DeviceTrust::Verified,
+        "still verified after a restart"
+    );
+    first.logout().await;
+    second.logout().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_users_on_federated_homeservers_verify_each_other() {
+    let (alice, alice_pw, dir) = account("verify-a").await;
+    let admin2 = admin_token(HS2, HS2_NAME).await;
+    let (bob, bob_pw) = new_account(HS2, HS2_NAME, &admin2, "verify-b").await;
+    let a = login(HS1, store(dir.path(), "a"), &alice, &alice_pw).await;
+    let b = login(HS2, store(dir.path(), "b"), &bob, &bob_pw).await;
+    let chat = a
+        .messages()
+        .send_direct(&bob, text("hello"))
+        .await
+        .expect("direct chat")
+        .room_id;
+    within(Duration::from_secs(20), || async {
+        b.rooms().join(&chat).await.is_ok()
+    })
+    .await
+    .expect("bob joins the direct chat");
+
+    let (asking, asked) = pair_up(&a, &b, |v| {
+        let bob = bob.clone();
+        async move { v.verification().request_user(&bob).await }
+    })
+    .await;
+    assert!(!asking.is_own_devices());
+    assert_eq!(asked.other_user(), alice.as_str());
+    compare_and_confirm(&asking, &asked).await;
+    let bob_device = b.device_id().unwrap();
+    let verified = within(Duration::from_secs(10), || async {
+        trust_of(&a, &bob, &bob_device).await == DeviceTrust::Verified
+    })
+    .await;
+    assert!(verified.is_some(), "bob's cross-signed device is verified for alice");
+    a.logout().await;
+    b.logout().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_mismatch_a_cancel_and_a_timeout_leave_both_unverified() {
+    let (user, password, dir) = account("verify-no").await;
+    let first = login(HS1, store(dir.path(), "first"), &user, &password).await;
+    let second = login(HS1, store(dir.path(), "second"), &user, &password).await;
+    let (first_id, second_id) = (first.device_id().unwrap(), second.device_id().unwrap());
+    let ask = |v: Session| {
+        let (u, d) = (user.clone(), first_id.clone());
+        async move { v.verification().request_device(&u, &d).await }
+    };
+
+    // Mismatch: the strings differ in the users' eyes.
+    let (asking, asked) = pair_up(&second, &first, ask).await;
+    let (one, two) = tokio::join!(asking.short_auth_string(WAIT), asked.short_auth_string(WAIT));
+    assert!(matches!(one.unwrap(), VerificationState::Compare { .. }));
+    assert!(matches!(two.unwrap(), VerificationState::Compare { .. }));
+    let ended = asking.mismatch().await.expect("mismatch");
+    assert_cancelled(&ended, "m.mismatched_sas");
+    assert_cancelled(&asked.finished(WAIT).await, "m.mismatched_sas");
+    assert_ne!(trust_of(&first, &user, &second_id).await, DeviceTrust::Verified);
+
+    // Cancel: the asked device says no before anything is compared.
+    let (asking, asked) = pair_up(&second, &first, ask).await;
+    assert_cancelled(&asked.cancel().await.expect("cancel"), "m.user");
+    assert_cancelled(&asking.finished(WAIT).await, "m.user");
+    assert!(
+        matches!(asking.confirm(WAIT).await, Err(CoreError::InvalidInput(_))),
+        "nothing to confirm"
+    );
+
+    // Timeout: the other side never answers.
+    let lonely = second
+        .verification()
+        .request_device(&user, &first_id)
+        .await
+        .expect("request");
+    assert_cancelled(
+        &lonely.short_auth_string(Duration::from_secs(2)).await.unwrap(),
+        "m.timeout",
+    );
+    assert_ne!(
+        trust_of(&second, &user, &first_id).await,
+        DeviceTrust::Verified,
+        "signed by the account's identity at most, not verified"
+    );
+
+    // Bad input.
+    assert!(matches!(
+        second.verification().request_device(&user, "NOSUCHDEVICE").await,
+        Err(CoreError::NotFound(_))
+    ));
+    assert!(matches!(
+        second.verification().request_device(&user, &second_id).await,
+        Err(CoreError::InvalidInput(_))
+    ));
+    assert!(matches!(
+        second.verification().request_user(&user).await,
+        Err(CoreError::InvalidInput(_))
+    ));
+    first.logout().await;
+    second.logout().await;
+}
+
+async fn account(prefix: &str) -> (Mxid, String, tempfile::TempDir) {
+    let admin = admin_token(HS1, HS1_NAME).await;
+    let (user, password) = new_account(HS1, HS1_NAME, &admin, prefix).await;
+    (user, password, tempfile::tempdir().unwrap())
+}
+
+/// `asker` starts a verification with `ask`; `asked` receives it.
+async fn pair_up<F, Fut>(asker: &Session, asked: &Session, ask: F) -> (VerificationFlow, VerificationFlow)
+where
+    F: Fn(Session) -> Fut,
+    Fut: std::future::Future<Output = Result<VerificationFlow, CoreError>>,
+{
+    // The other device's keys must be known before it can be asked.
+    let mut asking = None;
+    for _ in 0..50 {
+        match ask(asker.clone()).await {
+            Ok(flow) => {
+                asking = Some(flow);
+                break;
+            }
+            Err(CoreError::NotFound(_)) => tokio::time::sleep(Duration::from_millis(200)).await,
+            Err(e) => panic!("request: {e}"),
+        }
+    }
+    let asking = asking.expect("the other device becomes known");
+    let received = asked.verification().incoming(WAIT).await.expect("incoming");
+    (asking, received.expect("the request arrives"))
+}
+
+async fn compare_and_confirm(asking: &VerificationFlow, asked: &VerificationFlow) {
+    let (one, two) = tokio::join!(asking.short_auth_string(WAIT), asked.short_auth_string(WAIT));
+    let (one, two) = (one.expect("sas"), two.expect("sas"));
+    let VerificationState::Compare { emoji, decimals } = &one else {
+        panic!("a string to compare: {one:?}");
+    };
+    assert_eq!(emoji.len(), 7, "seven emoji");
+    assert_eq!(one, two, "both devices show the same emoji and decimals ({decimals:?})");
+    let (one, two) = tokio::join!(asking.confirm(WAIT), asked.confirm(WAIT));
+    assert_eq!(one.expect("confirm"), VerificationState::Done);
+    assert_eq!(two.expect("confirm"), VerificationState::Done);
+}
+
+async fn trust_of(session: &Session, user: &Mxid, device: &str) -> DeviceTrust {
+    let devices = if user == session.user_id() {
+        session.devices().own().await
+    } else {
+        session.devices().of(user).await
+    };
+    devices
+        .expect("devices")
+        .into_iter()
+        .find(|d| d.device_id == device)
+        .map(|d| d.trust)
+        .expect("the device is listed")
+}
+
+fn assert_cancelled(state: &VerificationState, code: &str) {
+    match state {
+        VerificationState::Cancelled { code: got, .. } => assert_eq!(got, code, "{state:?}"),
+        other => panic!("expected a cancel with {code}, got {other:?}"),
+    }
+}
+
+fn text(body: &str) -> NewMessage {
+    NewMessage {
+        body: body.to_string(),
+        msgtype: "m.text".into(),
+        ..Default::default()
+    }
+}
