@@ -7,7 +7,9 @@ mod support;
 use std::time::Duration;
 
 use support::*;
-use tim_client::core::{CoreError, DeviceTrust, Mxid, NewMessage, Session, VerificationFlow, VerificationState};
+use tim_client::core::{
+    CoreError, DeviceTrust, Mxid, NewMessage, Session, TimelineEntry, UtdReason, VerificationFlow, VerificationState,
+};
 
 const WAIT: Duration = Duration::from_secs(30);
 
@@ -136,6 +138,71 @@ async fn a_mismatch_a_cancel_and_a_timeout_leave_both_unverified() {
         second.verification().request_user(&user).await,
         Err(CoreError::InvalidInput(_))
     ));
+    first.logout().await;
+    second.logout().await;
+}
+
+/// A device that logged in after a message was sent cannot read it (listed as
+/// undecryptable, missing key). The account's other device hands the key on only to a
+/// verified device: once the two verified each other, asking again brings the key and the
+/// message turns readable (without the verification it stays undecryptable).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_old_message_turns_readable_on_a_new_device_once_it_is_verified() {
+    let (alice, alice_pw, dir) = account("verify-utd-a").await;
+    let admin = admin_token(HS1, HS1_NAME).await;
+    let (bob, bob_pw) = new_account(HS1, HS1_NAME, &admin, "verify-utd-b").await;
+    let first = login(HS1, store(dir.path(), "first"), &alice, &alice_pw).await;
+    let b = login(HS1, store(dir.path(), "bob"), &bob, &bob_pw).await;
+    let room = b
+        .messages()
+        .send_direct(&alice, text("hello"))
+        .await
+        .expect("chat")
+        .room_id;
+    within(Duration::from_secs(10), || async {
+        first.rooms().join(&room).await.is_ok()
+    })
+    .await
+    .expect("alice joins");
+    let body = format!("before the second device {}", hex(4));
+    let old = b.messages().send(&room, text(&body)).await.expect("send").message_id;
+    wait_readable(&first, &room, &body).await;
+
+    // Only alice's first device can hand the key on now.
+    b.logout().await;
+    let second = login(HS1, store(dir.path(), "second"), &alice, &alice_pw).await;
+    let missing = within(Duration::from_secs(20), || async {
+        second.messages().timeline(&room).await.is_ok_and(|t| {
+            t.iter().any(|e| {
+                matches!(e, TimelineEntry::Undecryptable(u) if u.message_id == old && u.reason == UtdReason::MissingKey)
+            })
+        })
+    })
+    .await;
+    assert!(missing.is_some(), "listed as undecryptable for want of the key");
+
+    // Unverified, asking again gets nothing from the first device.
+    assert!(!second.messages().retry_decryption(&room, &old).await.expect("ask"));
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let read = second.messages().list(&room).await.expect("list");
+    assert!(
+        read.iter().all(|m| m.content.body != body),
+        "no key for an unverified device"
+    );
+
+    let second_id = second.device_id().unwrap();
+    let (asking, asked) = pair_up(&first, &second, |v| {
+        let (u, d) = (alice.clone(), second_id.clone());
+        async move { v.verification().request_device(&u, &d).await }
+    })
+    .await;
+    compare_and_confirm(&asking, &asked).await;
+    let _ = second
+        .messages()
+        .retry_decryption(&room, &old)
+        .await
+        .expect("ask again");
+    wait_readable(&second, &room, &body).await;
     first.logout().await;
     second.logout().await;
 }
