@@ -207,6 +207,69 @@ async fn an_old_message_turns_readable_on_a_new_device_once_it_is_verified() {
     second.logout().await;
 }
 
+/// After comparing fingerprints some other way: a user trusted by hand (their identity signed
+/// with the account's user-signing key) and a device trusted by hand count as verified.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_user_or_a_device_trusted_by_hand_counts_as_verified() {
+    let (alice, alice_pw, dir) = account("trust-a").await;
+    let admin = admin_token(HS1, HS1_NAME).await;
+    let (bob, bob_pw) = new_account(HS1, HS1_NAME, &admin, "trust-b").await;
+    let (carol, carol_pw) = new_account(HS1, HS1_NAME, &admin, "trust-c").await;
+    let a = login(HS1, store(dir.path(), "a"), &alice, &alice_pw).await;
+    let b = login(HS1, store(dir.path(), "b"), &bob, &bob_pw).await;
+    let c = login(HS1, store(dir.path(), "c"), &carol, &carol_pw).await;
+    let (bob_device, carol_device) = (b.device_id().unwrap(), c.device_id().unwrap());
+    let signed = within(Duration::from_secs(15), || async {
+        a.devices().of(&bob).await.is_ok_and(|l| {
+            l.iter()
+                .any(|d| d.device_id == bob_device && d.trust == DeviceTrust::CrossSigned)
+        })
+    })
+    .await;
+    assert!(signed.is_some(), "bob's device is cross-signed by bob");
+    let seen_by_alice = a.devices().of(&bob).await.unwrap();
+    let own_view = b.devices().own().await.unwrap();
+    let fingerprint = |l: &[tim_client::core::DeviceInfo]| {
+        l.iter()
+            .find(|d| d.device_id == bob_device)
+            .and_then(|d| d.fingerprint.clone())
+    };
+    assert!(fingerprint(&seen_by_alice).is_some());
+    assert_eq!(
+        fingerprint(&seen_by_alice),
+        fingerprint(&own_view),
+        "the fingerprint to compare out of band"
+    );
+
+    a.verification().trust_user(&bob).await.expect("trust bob");
+    assert_eq!(trust_of(&a, &bob, &bob_device).await, DeviceTrust::Verified);
+    a.verification()
+        .trust_device(&carol, &carol_device)
+        .await
+        .expect("trust carol's device");
+    assert_eq!(trust_of(&a, &carol, &carol_device).await, DeviceTrust::Verified);
+
+    assert!(matches!(
+        a.verification().trust_device(&bob, "NOSUCHDEVICE").await,
+        Err(CoreError::NotFound(_))
+    ));
+    assert!(matches!(
+        a.verification().trust_user(&alice).await,
+        Err(CoreError::InvalidInput(_))
+    ));
+    let second = login(HS1, store(dir.path(), "a2"), &alice, &alice_pw).await;
+    assert!(
+        matches!(
+            second.verification().trust_user(&carol).await,
+            Err(CoreError::InvalidInput(_))
+        ),
+        "a device without the account's cross-signing keys cannot sign"
+    );
+    for s in [a, b, c, second] {
+        s.logout().await;
+    }
+}
+
 async fn account(prefix: &str) -> (Mxid, String, tempfile::TempDir) {
     let admin = admin_token(HS1, HS1_NAME).await;
     let (user, password) = new_account(HS1, HS1_NAME, &admin, prefix).await;

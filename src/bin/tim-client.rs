@@ -77,7 +77,7 @@ enum Command {
     Dm { mxid: String, text: String },
     /// Stay logged in until the homeserver ends the session (prints why) or Ctrl-C
     Watch,
-    /// The account's devices (or another user's): id, trust, last seen, name; rename or
+    /// The account's devices (or another user's): id, trust, last seen, fingerprint, name; rename or
     /// delete an own device (the password comes from TIM_PASSWORD)
     Devices {
         /// Another user's MXID; the account's own devices without it
@@ -88,6 +88,9 @@ enum Command {
     /// Verify another user (in your direct chat) or a device (yours or theirs): shows the
     /// emoji and decimals and asks on the terminal whether they match
     Verify { mxid: String, device: Option<String> },
+    /// Trust a user (or one device) without an interactive verification, after comparing
+    /// fingerprints some other way (`devices MXID` shows them)
+    Trust { mxid: String, device: Option<String> },
     /// Wait for a verification request from another device or user and answer it
     AnswerVerification {
         /// Seconds to wait for a request
@@ -277,7 +280,12 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
                 let seen = d.last_seen_ms.map(|ms| ms.to_string()).unwrap_or_else(|| "-".into());
                 let this = if d.this_device { " (this device)" } else { "" };
                 let name = d.display_name.as_deref().unwrap_or("");
-                println!("{}\t{}\t{seen}\t{name}{this}", d.device_id, d.trust.code());
+                let fingerprint = d.fingerprint.as_deref().unwrap_or("-");
+                println!(
+                    "{}\t{}\t{seen}\t{fingerprint}\t{name}{this}",
+                    d.device_id,
+                    d.trust.code()
+                );
             }
         }
         Command::Devices {
@@ -311,6 +319,13 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
                 None => session.verification().request_user(&user).await?,
             };
             verify_on_terminal(&flow).await?;
+        }
+        Command::Trust { mxid, device } => {
+            let user = Mxid::parse(mxid)?;
+            match device {
+                Some(device) => session.verification().trust_device(&user, device).await?,
+                None => session.verification().trust_user(&user).await?,
+            }
         }
         Command::AnswerVerification { wait } => {
             let flow = session

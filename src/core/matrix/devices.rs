@@ -29,8 +29,9 @@ impl Devices<'_> {
         let this = client.device_id().map(|d| d.to_owned());
         let mut out = Vec::new();
         for device in listed.devices {
-            let trust = self.trust_of(&user, device.device_id.as_str()).await;
+            let (trust, fingerprint) = self.trust_of(&user, device.device_id.as_str()).await;
             out.push(DeviceInfo {
+                fingerprint,
                 user_id: user.clone(),
                 this_device: this.as_deref() == Some(&*device.device_id),
                 device_id: device.device_id.to_string(),
@@ -66,6 +67,7 @@ impl Devices<'_> {
                 display_name: d.display_name().map(str::to_string),
                 last_seen_ms: None,
                 trust: DeviceTrust::of(d.is_verified(), d.is_cross_signed_by_owner()),
+                fingerprint: d.ed25519_key().map(|k| k.to_base64()),
                 this_device: this.as_deref() == Some(d.device_id()),
             })
             .collect();
@@ -139,9 +141,11 @@ impl Devices<'_> {
             .ok_or_else(|| CoreError::NotFound(format!("the account has no device {device_id}")))
     }
 
-    async fn trust_of(&self, user: &str, device_id: &str) -> DeviceTrust {
+    /// How far this device trusts an own device, and its fingerprint (none for a device that
+    /// never uploaded keys).
+    async fn trust_of(&self, user: &str, device_id: &str) -> (DeviceTrust, Option<String>) {
         let Ok(user) = UserId::parse(user) else {
-            return DeviceTrust::Unverified;
+            return (DeviceTrust::Unverified, None);
         };
         match self
             .session
@@ -150,8 +154,11 @@ impl Devices<'_> {
             .get_device(&user, device_id.into())
             .await
         {
-            Ok(Some(d)) => DeviceTrust::of(d.is_verified(), d.is_cross_signed_by_owner()),
-            _ => DeviceTrust::Unverified,
+            Ok(Some(d)) => (
+                DeviceTrust::of(d.is_verified(), d.is_cross_signed_by_owner()),
+                d.ed25519_key().map(|k| k.to_base64()),
+            ),
+            _ => (DeviceTrust::Unverified, None),
         }
     }
 }

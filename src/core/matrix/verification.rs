@@ -116,6 +116,61 @@ impl Verifications<'_> {
         Ok(VerificationFlow::new(request))
     }
 
+    /// Trusts another user without an interactive verification (their fingerprints were
+    /// compared some other way): signs their identity with the account's user-signing key,
+    /// so their cross-signed devices count as verified on every device of the account.
+    pub async fn trust_user(&self, user: &Mxid) -> CoreResult<()> {
+        self.session.live()?;
+        if user == self.session.user_id() {
+            return Err(CoreError::InvalidInput(
+                "trust own devices one by one (trust_device)".into(),
+            ));
+        }
+        let identity = self
+            .session
+            .client()
+            .encryption()
+            .request_user_identity(&user_id(user)?)
+            .await
+            .map_err(from_sdk)?
+            .ok_or_else(|| CoreError::NotFound(format!("{user} has no cross-signing identity to trust")))?;
+        identity.verify().await.map_err(|e| {
+            CoreError::InvalidInput(format!(
+                "this device cannot sign {user}'s identity ({e}); verify it with a device that holds the account's cross-signing keys first"
+            ))
+        })
+    }
+
+    /// Trusts one device without an interactive verification: an own device is signed with
+    /// the account's self-signing key (all devices of the account then trust it); another
+    /// user's device is trusted on this device only.
+    pub async fn trust_device(&self, user: &Mxid, device_id: &str) -> CoreResult<()> {
+        self.session.live()?;
+        let id = user_id(user)?;
+        let encryption = self.session.client().encryption();
+        if user != self.session.user_id() {
+            // Asks the homeserver for the user's keys: a user without a shared room is unknown.
+            encryption.request_user_identity(&id).await.map_err(from_sdk)?;
+        }
+        let device = encryption
+            .get_device(&id, device_id.into())
+            .await
+            .map_err(CoreError::internal)?
+            .ok_or_else(|| CoreError::NotFound(format!("{user} has no device {device_id} with keys")))?;
+        if user == self.session.user_id() {
+            device.verify().await.map_err(|e| {
+                CoreError::InvalidInput(format!(
+                    "this device cannot sign device {device_id} ({e}); use a device that holds the account's cross-signing keys"
+                ))
+            })
+        } else {
+            device
+                .set_local_trust(matrix_sdk::encryption::LocalTrust::Verified)
+                .await
+                .map_err(CoreError::internal)
+        }
+    }
+
     /// The next verification another device or user asked for, waiting up to `wait`.
     pub async fn incoming(&self, wait: Duration) -> CoreResult<Option<VerificationFlow>> {
         self.session.live()?;

@@ -41,6 +41,9 @@ pub struct DeviceInfo {
     /// When the homeserver last saw it (own devices only; the homeserver tells no one else).
     pub last_seen_ms: Option<u64>,
     pub trust: DeviceTrust,
+    /// The device's Ed25519 key (base64), what other clients show as its fingerprint: compared
+    /// out of band before trusting a device by hand.
+    pub fingerprint: Option<String>,
     /// The device this session runs on.
     pub this_device: bool,
 }
