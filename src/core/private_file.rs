@@ -59,9 +59,17 @@ pub fn restrict_files(dir: &Path) -> std::io::Result<()> {
     for entry in std::fs::read_dir(dir)? {
         use std::os::unix::fs::PermissionsExt;
         let entry = entry?;
-        let meta = entry.metadata()?;
+        // SQLite removes a database's -wal/-shm files when its last connection closes, which
+        // may be the store's previous client closing right now: a file gone is not an error.
+        let meta = match entry.metadata() {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            other => other?,
+        };
         if meta.is_file() && meta.permissions().mode() & 0o077 != 0 {
-            std::fs::set_permissions(entry.path(), std::fs::Permissions::from_mode(0o600))?;
+            match std::fs::set_permissions(entry.path(), std::fs::Permissions::from_mode(0o600)) {
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                other => other?,
+            }
         }
     }
     #[cfg(not(unix))]
