@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use support::*;
 use tim_client::core::{
-    CoreError, DeviceTrust, KeySharing, LoginRequest, Mxid, NewMessage, NewRoom, Product, Session, StoreLocation,
-    TimelineEntry, UtdReason,
+    CoreError, DeviceTrust, KeySharing, LoginRequest, Mxid, NewRoom, Product, Session, StoreLocation, TimelineEntry,
+    UtdReason,
 };
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -213,12 +213,4 @@ async fn login_with(store: StoreLocation, user: &Mxid, password: &str, key_shari
     })
     .await
     .expect("login")
-}
-
-fn text(body: &str) -> NewMessage {
-    NewMessage {
-        body: body.to_string(),
-        msgtype: "m.text".into(),
-        ..Default::default()
-    }
 }

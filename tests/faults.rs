@@ -11,7 +11,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use support::*;
-use tim_client::core::{Mxid, NewMessage, NewRoom, Session, StoreLocation};
+use tim_client::core::{Mxid, NewRoom, Session, StoreLocation};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn key_and_to_device_failures_heal() {
@@ -281,14 +281,6 @@ async fn assert_arrive_once_in_order(receiver: &Session, room: &str, sent: &[Str
         "every message decrypts on the receiver: sent {sent:?}, read {seen:?}"
     );
     assert_eq!(seen, sent, "exactly once each, in order");
-}
-
-fn text(body: &str) -> NewMessage {
-    NewMessage {
-        body: body.to_string(),
-        msgtype: "m.text".into(),
-        ..Default::default()
-    }
 }
 
 fn signal(name: &str, pid: &str) {

@@ -7,7 +7,7 @@ mod support;
 use std::time::Duration;
 
 use support::*;
-use tim_client::core::{CoreError, Mxid, NewMessage, NewRoom, OutboxKind, Session};
+use tim_client::core::{CoreError, Mxid, NewRoom, OutboxKind, Session};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sends_left_unconfirmed_go_out_after_a_restart_in_order() {
@@ -209,14 +209,6 @@ impl Pair {
         .await
         .expect("bob joins");
         room
-    }
-}
-
-fn text(body: &str) -> NewMessage {
-    NewMessage {
-        body: body.to_string(),
-        msgtype: "m.text".into(),
-        ..Default::default()
     }
 }
 

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use support::*;
 use tim_client::core::{
-    CoreError, DeviceTrust, Mxid, NewMessage, Session, TimelineEntry, UtdReason, VerificationFlow, VerificationState,
+    CoreError, DeviceTrust, Mxid, Session, TimelineEntry, UtdReason, VerificationFlow, VerificationState,
 };
 
 const WAIT: Duration = Duration::from_secs(30);
@@ -330,13 +330,5 @@ fn assert_cancelled(state: &VerificationState, code: &str) {
     match state {
         VerificationState::Cancelled { code: got, .. } => assert_eq!(got, code, "{state:?}"),
         other => panic!("expected a cancel with {code}, got {other:?}"),
-    }
-}
-
-fn text(body: &str) -> NewMessage {
-    NewMessage {
-        body: body.to_string(),
-        msgtype: "m.text".into(),
-        ..Default::default()
     }
 }

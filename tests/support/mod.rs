@@ -212,6 +212,15 @@ async fn pipe(client: TcpStream, server: TcpStream, path_part: &'static str, cou
     tokio::join!(up, down);
 }
 
+/// A plain text message.
+pub fn text(body: &str) -> tim_client::core::NewMessage {
+    tim_client::core::NewMessage {
+        body: body.to_string(),
+        msgtype: "m.text".into(),
+        ..Default::default()
+    }
+}
+
 /// Waits until `body` is in the room's message list, decrypted.
 pub async fn wait_readable(session: &Session, room: &str, body: &str) {
     within(Duration::from_secs(20), || async {

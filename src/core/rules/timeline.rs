@@ -138,13 +138,7 @@ pub struct Visible {
 /// Applies edits and redactions. A redacted edit no longer counts; a redacted original
 /// disappears together with its edits (A_28355).
 pub fn visible_messages(events: &[TimelineEvent]) -> Vec<Visible> {
-    let redacted: HashSet<&str> = events
-        .iter()
-        .filter_map(|e| match e {
-            TimelineEvent::Redaction { target } => Some(target.as_str()),
-            _ => None,
-        })
-        .collect();
+    let redacted = redacted_targets(events);
     let mut latest_edit: HashMap<&str, (u64, &str, &MessageBody)> = HashMap::new();
     let authors: HashMap<&str, &str> = events
         .iter()
@@ -197,17 +191,22 @@ pub fn visible_messages(events: &[TimelineEvent]) -> Vec<Visible> {
         .collect()
 }
 
-/// The readable messages (as [`visible_messages`]) with the unreadable ones in their place;
-/// a redacted unreadable event is gone like any other.
-pub fn timeline_items(events: &[TimelineEvent]) -> Vec<TimelineItem> {
-    let mut readable = visible_messages(events).into_iter().peekable();
-    let redacted: HashSet<&str> = events
+/// The ids of the events that were redacted.
+fn redacted_targets(events: &[TimelineEvent]) -> HashSet<&str> {
+    events
         .iter()
         .filter_map(|e| match e {
             TimelineEvent::Redaction { target } => Some(target.as_str()),
             _ => None,
         })
-        .collect();
+        .collect()
+}
+
+/// The readable messages (as [`visible_messages`]) with the unreadable ones in their place;
+/// a redacted unreadable event is gone like any other.
+pub fn timeline_items(events: &[TimelineEvent]) -> Vec<TimelineItem> {
+    let mut readable = visible_messages(events).into_iter().peekable();
+    let redacted = redacted_targets(events);
     let mut out = Vec::new();
     for e in events {
         match e {
