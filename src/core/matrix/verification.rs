@@ -62,23 +62,8 @@ impl Verifications<'_> {
     /// Asks one device to verify: another device of this account, or a device of another user.
     pub async fn request_device(&self, user: &Mxid, device_id: &str) -> CoreResult<VerificationFlow> {
         self.session.live()?;
-        let id = user_id(user)?;
-        let encryption = self.session.client().encryption();
-        if id
-            != *self
-                .session
-                .client()
-                .user_id()
-                .ok_or_else(|| CoreError::Internal("no user".into()))?
-        {
-            encryption.request_user_identity(&id).await.map_err(from_sdk)?;
-        }
-        let device = encryption
-            .get_device(&id, device_id.into())
-            .await
-            .map_err(CoreError::internal)?
-            .ok_or_else(|| CoreError::NotFound(format!("{user} has no device {device_id} with keys")))?;
-        if self.session.client().device_id().map(|d| d.as_str()) == Some(device_id) && id.as_str() == user.as_str() {
+        let device = self.known_device(user, device_id).await?;
+        if self.session.client().device_id().map(|d| d.as_str()) == Some(device_id) && user == self.session.user_id() {
             return Err(CoreError::InvalidInput("a device does not verify itself".into()));
         }
         let request = device
@@ -146,17 +131,7 @@ impl Verifications<'_> {
     /// user's device is trusted on this device only.
     pub async fn trust_device(&self, user: &Mxid, device_id: &str) -> CoreResult<()> {
         self.session.live()?;
-        let id = user_id(user)?;
-        let encryption = self.session.client().encryption();
-        if user != self.session.user_id() {
-            // Asks the homeserver for the user's keys: a user without a shared room is unknown.
-            encryption.request_user_identity(&id).await.map_err(from_sdk)?;
-        }
-        let device = encryption
-            .get_device(&id, device_id.into())
-            .await
-            .map_err(CoreError::internal)?
-            .ok_or_else(|| CoreError::NotFound(format!("{user} has no device {device_id} with keys")))?;
+        let device = self.known_device(user, device_id).await?;
         if user == self.session.user_id() {
             device.verify().await.map_err(|e| {
                 CoreError::InvalidInput(format!(
@@ -169,6 +144,25 @@ impl Verifications<'_> {
                 .await
                 .map_err(CoreError::internal)
         }
+    }
+
+    /// A device with keys; another user's keys are asked for first (a user without a shared
+    /// room is unknown to this device).
+    async fn known_device(
+        &self,
+        user: &Mxid,
+        device_id: &str,
+    ) -> CoreResult<matrix_sdk::encryption::identities::Device> {
+        let id = user_id(user)?;
+        let encryption = self.session.client().encryption();
+        if user != self.session.user_id() {
+            encryption.request_user_identity(&id).await.map_err(from_sdk)?;
+        }
+        encryption
+            .get_device(&id, device_id.into())
+            .await
+            .map_err(CoreError::internal)?
+            .ok_or_else(|| CoreError::NotFound(format!("{user} has no device {device_id} with keys")))
     }
 
     /// The next verification another device or user asked for, waiting up to `wait`.
