@@ -278,6 +278,12 @@ trusted_key_servers: []               # never contact matrix.org for keys
 suppress_key_server_warning: true
 url_preview_enabled: false
 enable_metrics: false
+# ---- push (the push gateway stand-in tim-push-sim listens on loopback, allowed above)
+push: {include_content: false}   # no message content to gateways, whatever a pusher asks for
+experimental_features:
+  # MSC4028: an encrypted event reaches the device's push gateway unless a rule mutes it, so the
+  # device decides after decrypting (mentions in E2EE rooms; the client enables the rule).
+  msc4028_push_encrypted_events: true
 # ---- rate limits effectively off for tests
 rc_message: $(rl)
 rc_registration: $(rl)
