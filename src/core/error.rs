@@ -82,6 +82,11 @@ pub enum Rule {
     UnencryptedSend,
     /// Only homeservers of the TI-M federation (gemSpec_TI-Messenger-Client 5.7, chapter 2).
     NotInFederation,
+    /// The homeserver's own push rules can be disabled, never removed (Matrix push rules).
+    ServerDefaultPushRule,
+    /// "Mentions and keywords" needs a homeserver that pushes encrypted events to the device:
+    /// it cannot read a mention inside an encrypted message (5.6.4).
+    MentionsNeedEncryptedPush,
 }
 
 impl Rule {
@@ -96,7 +101,9 @@ impl Rule {
             | Rule::NotAMember
             | Rule::PermissionListOfOtherMode
             | Rule::UnencryptedSend
-            | Rule::NotInFederation => None,
+            | Rule::NotInFederation
+            | Rule::ServerDefaultPushRule
+            | Rule::MentionsNeedEncryptedPush => None,
         }
     }
 
@@ -113,6 +120,8 @@ impl Rule {
             Rule::PermissionListOfOtherMode => "PERMISSION_LIST_OF_OTHER_MODE",
             Rule::UnencryptedSend => "UNENCRYPTED_SEND",
             Rule::NotInFederation => "NOT_IN_FEDERATION",
+            Rule::ServerDefaultPushRule => "SERVER_DEFAULT_PUSH_RULE",
+            Rule::MentionsNeedEncryptedPush => "MENTIONS_NEED_ENCRYPTED_PUSH",
         }
     }
 

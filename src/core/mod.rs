@@ -33,6 +33,8 @@ pub use matrix::media::{Media, MediaFile};
 pub use matrix::messages::{DELETED_PLACEHOLDER, Message, Messages, NewMessage, TimelineEntry, Undecryptable};
 pub use matrix::outbox::Outbox;
 pub use matrix::permissions::Permissions;
+pub use matrix::push::Push;
+pub use matrix::push_rules::RoomPushRules;
 pub use matrix::rooms::{Member, Membership, RoomInfo, Rooms, StateEvent};
 pub use matrix::session::{LoginRequest, ResumeRequest, Session, StoreLocation};
 pub use matrix::trust::TrustAnchors;
@@ -41,10 +43,14 @@ pub use matrix::verification::{VerificationFlow, Verifications};
 pub use rules::contacts::ContactSetting;
 pub use rules::devices::{DeviceInfo, DeviceTrust, KeySharing};
 pub use rules::federation::{FederationDomain, FederationList};
+pub use rules::notifications::{
+    Notification, NotificationBody, PushNotice, PushRegistration, PushStatus, PusherInfo,
+};
 pub use rules::outbox::{OutboxEntry, OutboxKind};
 pub use rules::permissions::{
     Entries as PermissionEntries, INSURED_GROUP, List as PermissionList, Mode as AuthorizationMode,
 };
+pub use rules::push_rules::{NewPushRule, PushAction, PushCondition, PushRule, RoomMode, RuleKind};
 pub use rules::room_policy::{HistoryVisibility, JoinRule, NewRoom, Product, RoomAccess, RoomSettings};
 pub use rules::session_end::EndReason;
 pub use rules::timeline::{Attachment, EncryptedFile, MessageBody, UtdReason};

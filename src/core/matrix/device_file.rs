@@ -45,13 +45,7 @@ pub(crate) async fn read(store: &StoreLocation) -> Option<StoredDevice> {
 }
 
 pub(crate) async fn write(store: &StoreLocation, device: &StoredDevice) -> CoreResult<()> {
-    let key = SealKey::from_store_key(store_key(&store.dir, &store.passphrase).await?);
-    let sealed = key.seal(device)?;
-    let dir = store.dir.clone();
-    tokio::task::spawn_blocking(move || write_replacing(&dir.join(SEALED_FILE), &sealed))
-        .await
-        .map_err(CoreError::internal)?
-        .map_err(CoreError::internal)
+    super::sealed_file::write(store, SEALED_FILE, device).await
 }
 
 fn read_blocking(dir: &Path, key: &SealKey) -> Option<StoredDevice> {
