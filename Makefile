@@ -9,7 +9,8 @@ CARGO_PROFILE = $(if $(filter debug,$(PROFILE)),dev,$(PROFILE))
 .PHONY: faults bdd-tim11 fuzz rehearsal-certs docker-test run test bench soak soak-short fachdienst-up fachdienst-down provision driver unit bdd check-prod lint fmt
 
 ## Local TI-M Fachdienst (4 federating Synapse + invite checker), the local VZD-FHIR-Directory
-## (http://127.0.0.1:8490) and the test driver at https://127.0.0.1:8443/<api> (see README).
+## (http://127.0.0.1:8490), the local push gateway (http://127.0.0.1:8491) and the test driver
+## at https://127.0.0.1:8443/<api> (see README).
 run: fachdienst-up
 	python3 scripts/provision-accounts.py $(CONFIG)
 	PROFILE=$(PROFILE) bash scripts/run.sh $(CONFIG)
@@ -24,6 +25,7 @@ test: fachdienst-up
 	cargo test -p contract
 	cargo test -p tim-bench
 	cargo test -p tim-vzd-sim
+	cargo test -p tim-push-sim
 	bash scripts/ensure-chromium.sh
 	bash scripts/ensure-nio.sh
 	cargo test --features testdriver

@@ -1,4 +1,5 @@
-# The test driver and the local directory service (tim-vzd-sim), built from this repository.
+# The test driver, the local directory service (tim-vzd-sim) and push gateway (tim-push-sim),
+# built from this repository.
 # RUST_IMAGE and BASE_IMAGE default to the public images; docker/local-base-images.sh makes
 # local ones from Debian's packages where no registry answers.
 ARG RUST_IMAGE=rust:1-bookworm
@@ -17,8 +18,8 @@ COPY tests/ tests/
 # Plain RUN (no BuildKit cache mounts: Debian's docker.io builds without buildx). The layer is
 # reused while the sources are unchanged; a change rebuilds from scratch (about 10 min on 2 cores).
 RUN cargo build --release --locked --features testdriver --bin tim-testdriver \
- && cargo build --release --locked -p tim-vzd-sim \
- && install -D target/release/tim-testdriver target/release/tim-vzd-sim -t /out \
+ && cargo build --release --locked -p tim-vzd-sim -p tim-push-sim \
+ && install -D target/release/tim-testdriver target/release/tim-vzd-sim target/release/tim-push-sim -t /out \
  && rm -rf target
 
 FROM ${BASE_IMAGE}

@@ -29,9 +29,9 @@ td="$target/tim-testdriver"
 routes=$(grep -oE '^  /devices/[^:]+' api/TiMessengerTestTreiber.yaml | sort -u)
 count() { local bin="$1" n=0; for r in $routes; do grep -qaF -- "$r" "$bin" && n=$((n+1)); done; echo "$n"; }
 prod_routes=$(count "$prod"); td_routes=$(count "$td")
-prod_syms=$(nm -C "$prod" 2>/dev/null | grep -cE 'testdriver::|tim_vzd_sim::' || true)
+prod_syms=$(nm -C "$prod" 2>/dev/null | grep -cE 'testdriver::|tim_vzd_sim::|tim_push_sim::' || true)
 td_syms=$(nm -C "$td" 2>/dev/null | grep -c 'testdriver::' || true)
-log "route strings: production=$prod_routes testdriver=$td_routes; testdriver/directory-service symbols: production=$prod_syms testdriver=$td_syms"
+log "route strings: production=$prod_routes testdriver=$td_routes; testdriver/stand-in symbols: production=$prod_syms testdriver=$td_syms"
 [[ "$prod_routes" == 0 && "$prod_syms" == 0 ]] || fail "the production binary contains driver code"
 [[ "$td_routes" -gt 0 && "$td_syms" -gt 0 ]] || fail "positive control failed: the driver binary shows no routes/symbols"
 log "OK"

@@ -63,7 +63,8 @@ compose up -d
 log "waiting for the health checks"
 for _ in $(seq 1 120); do
   if curl -fsk https://127.0.0.1:8443/actuator/health >/dev/null 2>&1 \
-     && [[ "$(docker inspect -f '{{.State.Health.Status}}' "$(compose ps -q driver)")" == healthy ]]; then
+     && [[ "$(docker inspect -f '{{.State.Health.Status}}' "$(compose ps -q driver)")" == healthy ]] \
+     && [[ "$(docker inspect -f '{{.State.Health.Status}}' "$(compose ps -q push-gateway)")" == healthy ]]; then
     break
   fi
   sleep 3
@@ -71,8 +72,8 @@ done
 curl -fsk https://127.0.0.1:8443/actuator/health >/dev/null || { compose ps; compose logs --tail 40; exit 1; }
 compose ps
 
-log "Fachdienst smoke test against the composed homeservers"
-python3 scripts/fachdienst-smoke.py >/dev/null
+log "Fachdienst smoke test against the composed homeservers and push gateway"
+PUSH_REQUIRED=1 python3 scripts/fachdienst-smoke.py >/dev/null
 log "foundation feature against the composed driver"
 TIM_BDD_BASE=https://127.0.0.1:8443 cargo test --features testdriver --test bdd -- -t @foundation
 log "passed in $(( $(date +%s) - started )) s"

@@ -6,10 +6,7 @@ mod support;
 use std::time::Duration;
 
 use support::*;
-use tim_client::core::{
-    CoreError, DeviceTrust, KeySharing, LoginRequest, Mxid, NewRoom, Product, Session, StoreLocation, TimelineEntry,
-    UtdReason,
-};
+use tim_client::core::{CoreError, DeviceTrust, KeySharing, Mxid, NewRoom, TimelineEntry, UtdReason};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn own_devices_are_listed_renamed_and_deleted_with_the_password() {
@@ -196,21 +193,4 @@ async fn the_strict_key_setting_keeps_keys_from_unverified_devices() {
     ));
     open.logout().await;
     b.logout().await;
-}
-
-async fn login_with(store: StoreLocation, user: &Mxid, password: &str, key_sharing: KeySharing) -> Session {
-    let url = url::Url::parse(HS1).unwrap();
-    Session::login(LoginRequest {
-        homeserver_url: &url,
-        store,
-        user,
-        password,
-        device_display_name: "devices test",
-        product: Product::Pro,
-        trust: Default::default(),
-        federation: None,
-        key_sharing,
-    })
-    .await
-    .expect("login")
 }

@@ -43,9 +43,7 @@ pub use matrix::verification::{VerificationFlow, Verifications};
 pub use rules::contacts::ContactSetting;
 pub use rules::devices::{DeviceInfo, DeviceTrust, KeySharing};
 pub use rules::federation::{FederationDomain, FederationList};
-pub use rules::notifications::{
-    Notification, NotificationBody, PushNotice, PushRegistration, PushStatus, PusherInfo,
-};
+pub use rules::notifications::{Notification, NotificationBody, PushNotice, PushRegistration, PushStatus, PusherInfo};
 pub use rules::outbox::{OutboxEntry, OutboxKind};
 pub use rules::permissions::{
     Entries as PermissionEntries, INSURED_GROUP, List as PermissionList, Mode as AuthorizationMode,

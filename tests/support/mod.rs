@@ -128,6 +128,29 @@ pub async fn try_login(
     .await
 }
 
+/// A login on hs1 with the given setting for who receives this device's room keys.
+pub async fn login_with(
+    store: StoreLocation,
+    user: &Mxid,
+    password: &str,
+    key_sharing: tim_client::core::KeySharing,
+) -> Session {
+    let url = url::Url::parse(HS1).unwrap();
+    Session::login(LoginRequest {
+        homeserver_url: &url,
+        store,
+        user,
+        password,
+        device_display_name: "core integration test",
+        product: Product::Pro,
+        trust: Default::default(),
+        federation: None,
+        key_sharing,
+    })
+    .await
+    .expect("login")
+}
+
 /// The local Fachdienst's test CA, which signed every homeserver's TLS certificate
 /// (`https://127.0.0.1x:8448`, federation and client API): the trust anchor a client needs.
 pub fn fachdienst_ca() -> std::path::PathBuf {

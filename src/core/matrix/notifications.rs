@@ -33,10 +33,13 @@ impl Push<'_> {
         let room = self.room_soon(&room_id).await?;
         let mut event = room.event(&event_id, None).await.map_err(from_sdk)?;
         let deadline = tokio::time::Instant::now() + PATIENCE;
-        while matches!(event.kind, TimelineEventKind::UnableToDecrypt { .. }) && tokio::time::Instant::now() < deadline {
+        while matches!(event.kind, TimelineEventKind::UnableToDecrypt { .. }) && tokio::time::Instant::now() < deadline
+        {
             tokio::time::sleep(STEP).await;
             let push_ctx = room.push_context().await.map_err(from_sdk)?;
-            if let Ok(decrypted) = room.decrypt_event(event.raw().cast_ref_unchecked(), push_ctx.as_ref()).await
+            if let Ok(decrypted) = room
+                .decrypt_event(event.raw().cast_ref_unchecked(), push_ctx.as_ref())
+                .await
                 && !matches!(decrypted.kind, TimelineEventKind::UnableToDecrypt { .. })
             {
                 event = decrypted;
@@ -78,7 +81,9 @@ impl Push<'_> {
                 return Ok(room);
             }
             if tokio::time::Instant::now() >= deadline {
-                return Err(CoreError::NotFound(format!("room {room_id} is unknown to this account")));
+                return Err(CoreError::NotFound(format!(
+                    "room {room_id} is unknown to this account"
+                )));
             }
             tokio::time::sleep(STEP).await;
         }
@@ -117,4 +122,3 @@ async fn room_name(room: &Room) -> String {
         Err(_) => room.room_id().to_string(),
     }
 }
-

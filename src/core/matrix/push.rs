@@ -165,7 +165,9 @@ impl Push<'_> {
             .iter()
             .any(|p| p.ids.app_id == app_id && p.ids.pushkey == pushkey)
         {
-            return Err(CoreError::NotFound(format!("no pusher of app {app_id} with this routing token")));
+            return Err(CoreError::NotFound(format!(
+                "no pusher of app {app_id} with this routing token"
+            )));
         }
         self.delete_pusher(app_id, pushkey).await
     }

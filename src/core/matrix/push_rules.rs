@@ -82,7 +82,9 @@ impl Push<'_> {
             .map_err(super::errors::from_sdk)?
             .is_encrypted();
         rules::check_mentions_mode(&all, encrypted, mode)?;
-        if encrypted && mode == Some(RoomMode::MentionsAndKeywords) && rules::encrypted_push(&all) == EncryptedPush::Disabled
+        if encrypted
+            && mode == Some(RoomMode::MentionsAndKeywords)
+            && rules::encrypted_push(&all) == EncryptedPush::Disabled
         {
             self.enable_encrypted_push().await?;
         }
@@ -100,8 +102,7 @@ impl Push<'_> {
     }
 
     pub(super) async fn enable_encrypted_push(&self) -> CoreResult<()> {
-        let request =
-            set_pushrule_enabled::v3::Request::new(WireKind::Override, ENCRYPTED_PUSH_RULE.to_string(), true);
+        let request = set_pushrule_enabled::v3::Request::new(WireKind::Override, ENCRYPTED_PUSH_RULE.to_string(), true);
         self.session.client().send(request).await.map_err(from_http)?;
         Ok(())
     }
@@ -225,7 +226,9 @@ fn conditions_to_wire(conditions: &[PushCondition]) -> CoreResult<Vec<WireCondit
     let wire = conditions
         .iter()
         .map(|c| match c {
-            PushCondition::EventMatch { key, pattern } => Ok(json!({"kind": "event_match", "key": key, "pattern": pattern})),
+            PushCondition::EventMatch { key, pattern } => {
+                Ok(json!({"kind": "event_match", "key": key, "pattern": pattern}))
+            }
             PushCondition::ContainsDisplayName => Ok(json!({"kind": "contains_display_name"})),
             PushCondition::RoomMemberCount { is } => Ok(json!({"kind": "room_member_count", "is": is})),
             PushCondition::SenderNotificationPermission { key } => {
@@ -299,15 +302,32 @@ mod tests {
         let rules = rules_from_wire(&wire);
         assert_eq!(rules.len(), 5);
         assert_eq!((rules[0].server_default, rules[0].enabled), (true, false));
-        assert_eq!(crate::core::rules::push_rules::room_mode(&rules, "!r:hs"), Some(RoomMode::Mute));
+        assert_eq!(
+            crate::core::rules::push_rules::room_mode(&rules, "!r:hs"),
+            Some(RoomMode::Mute)
+        );
         assert_eq!(
             rules[2].actions,
-            vec![PushAction::Notify, PushAction::Highlight, PushAction::Sound("default".into())]
+            vec![
+                PushAction::Notify,
+                PushAction::Highlight,
+                PushAction::Sound("default".into())
+            ]
         );
         assert!(matches!(rules[2].conditions[1], PushCondition::Other(_)));
-        assert_eq!((rules[3].kind, rules[3].pattern.as_deref()), (RuleKind::Content, Some("Befund")));
-        assert_eq!(rules[4].actions, vec![PushAction::Notify], "highlight: false is no highlight");
-        assert_eq!(rules[4].conditions, vec![PushCondition::RoomMemberCount { is: "2".into() }]);
+        assert_eq!(
+            (rules[3].kind, rules[3].pattern.as_deref()),
+            (RuleKind::Content, Some("Befund"))
+        );
+        assert_eq!(
+            rules[4].actions,
+            vec![PushAction::Notify],
+            "highlight: false is no highlight"
+        );
+        assert_eq!(
+            rules[4].conditions,
+            vec![PushCondition::RoomMemberCount { is: "2".into() }]
+        );
     }
 
     #[test]
@@ -315,7 +335,11 @@ mod tests {
         let rule = NewPushRule {
             kind: RuleKind::Override,
             rule_id: "lab".into(),
-            actions: vec![PushAction::Notify, PushAction::Sound("default".into()), PushAction::Highlight],
+            actions: vec![
+                PushAction::Notify,
+                PushAction::Sound("default".into()),
+                PushAction::Highlight,
+            ],
             pattern: None,
             conditions: vec![
                 PushCondition::EventMatch {

@@ -296,10 +296,16 @@ mod tests {
             NotificationBody::of_message("m.text", "Befund da"),
             NotificationBody::Text("Befund da".into())
         );
-        assert_eq!(NotificationBody::of_message("m.image", "x.png"), NotificationBody::Image);
+        assert_eq!(
+            NotificationBody::of_message("m.image", "x.png"),
+            NotificationBody::Image
+        );
         assert_eq!(NotificationBody::of_message("m.file", "x.pdf"), NotificationBody::File);
         assert_eq!(NotificationBody::of_message("m.video", "x.mp4"), NotificationBody::File);
-        assert_eq!(NotificationBody::of_message("org.custom", "x"), NotificationBody::NewMessage);
+        assert_eq!(
+            NotificationBody::of_message("org.custom", "x"),
+            NotificationBody::NewMessage
+        );
         assert_eq!(NotificationBody::Image.display(), "image");
         assert_eq!(NotificationBody::NewMessage.display(), "new message");
     }
@@ -317,7 +323,9 @@ mod tests {
             NotificationBody::Image
         );
         assert_eq!(
-            of(json!({"type": "m.room.encrypted", "content": {"algorithm": "m.megolm.v1.aes-sha2", "ciphertext": "AwgA"}})),
+            of(
+                json!({"type": "m.room.encrypted", "content": {"algorithm": "m.megolm.v1.aes-sha2", "ciphertext": "AwgA"}})
+            ),
             NotificationBody::NewMessage
         );
         assert_eq!(

@@ -42,14 +42,11 @@ impl RuleKind {
     }
 
     pub fn parse(name: &str) -> CoreResult<RuleKind> {
-        RuleKind::ALL
-            .into_iter()
-            .find(|k| k.code() == name)
-            .ok_or_else(|| {
-                CoreError::InvalidInput(format!(
-                    "push rule kind {name:?}: one of override, content, room, sender, underride"
-                ))
-            })
+        RuleKind::ALL.into_iter().find(|k| k.code() == name).ok_or_else(|| {
+            CoreError::InvalidInput(format!(
+                "push rule kind {name:?}: one of override, content, room, sender, underride"
+            ))
+        })
     }
 }
 
@@ -162,15 +159,13 @@ pub fn room_mode(rules: &[PushRule], room_id: &str) -> Option<RoomMode> {
     if find(rules, RuleKind::Override, room_id).is_some_and(|r| r.enabled && !r.notifies()) {
         return Some(RoomMode::Mute);
     }
-    find(rules, RuleKind::Room, room_id)
-        .filter(|r| r.enabled)
-        .map(|r| {
-            if r.notifies() {
-                RoomMode::AllMessages
-            } else {
-                RoomMode::MentionsAndKeywords
-            }
-        })
+    find(rules, RuleKind::Room, room_id).filter(|r| r.enabled).map(|r| {
+        if r.notifies() {
+            RoomMode::AllMessages
+        } else {
+            RoomMode::MentionsAndKeywords
+        }
+    })
 }
 
 /// The user's rules that concern one room: its room rule, and override or underride rules
@@ -335,7 +330,9 @@ fn check_condition(condition: &PushCondition) -> Result<(), String> {
                 || number.is_empty()
                 || !number.bytes().all(|b| b.is_ascii_digit())
             {
-                return Err(format!("room_member_count {is:?}: a number with an optional ==, <, >, <= or >="));
+                return Err(format!(
+                    "room_member_count {is:?}: a number with an optional ==, <, >, <= or >="
+                ));
             }
         }
         PushCondition::SenderNotificationPermission { key } => {
@@ -430,7 +427,10 @@ mod tests {
             assert!(!changes.is_empty(), "{target:?} changes something");
             apply(&mut rules, &changes);
             assert_eq!(room_mode(&rules, ROOM), target);
-            assert!(mode_changes(&rules, ROOM, target).is_empty(), "{target:?} is already set");
+            assert!(
+                mode_changes(&rules, ROOM, target).is_empty(),
+                "{target:?} is already set"
+            );
             // A room carries one rule of its own at most, so no stale rule contradicts the mode.
             assert!(rules_for_room(&rules, ROOM).len() <= 1);
         }
@@ -474,7 +474,10 @@ mod tests {
                 ..
             }
         ));
-        assert!(check_mentions_mode(&without, false, mentions).is_ok(), "the server reads mentions in clear");
+        assert!(
+            check_mentions_mode(&without, false, mentions).is_ok(),
+            "the server reads mentions in clear"
+        );
         assert!(check_mentions_mode(&without, true, Some(RoomMode::Mute)).is_ok());
         assert!(check_mentions_mode(&with, true, mentions).is_ok());
         assert_eq!(encrypted_push(&with), EncryptedPush::Enabled);
@@ -539,7 +542,10 @@ mod tests {
             (new(RuleKind::Room, "not-a-room"), "room's id"),
             (new(RuleKind::Sender, "nobody"), "MXID"),
             (with(&|r| r.pattern = Some("x".into())), "only content rules"),
-            (with(&|r| r.actions = vec![PushAction::Sound(" ".into())]), "sound needs a name"),
+            (
+                with(&|r| r.actions = vec![PushAction::Sound(" ".into())]),
+                "sound needs a name",
+            ),
             (
                 with(&|r| {
                     r.conditions = vec![PushCondition::RoomMemberCount { is: "=<2".into() }];

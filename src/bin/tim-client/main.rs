@@ -6,6 +6,8 @@
 //! ```
 //! Secrets come from the environment, never from arguments (they would show in `ps`).
 
+mod push;
+
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -103,6 +105,19 @@ enum Command {
         #[command(subcommand)]
         action: Option<OutboxAction>,
     },
+    /// Push notifications on this device: on, off, status, show
+    Push {
+        #[command(subcommand)]
+        command: push::PushCommand,
+    },
+    /// A room's notification setting and its rules; with MODE (all, mentions, mute or
+    /// default) set it first
+    Rules { room: String, mode: Option<String> },
+    /// The account's whole push rule set: list, add, enable, disable, remove
+    RuleSet {
+        #[command(subcommand)]
+        command: push::RuleSetCommand,
+    },
 }
 
 #[derive(Subcommand)]
@@ -135,7 +150,8 @@ struct Args {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    tim_client::logging::init("warn");
+    // The core's warnings; matrix-sdk's own (404s it expects, key backup notes) with RUST_LOG.
+    tim_client::logging::init_cli("tim_client=warn");
     let cli = Cli::parse();
     let user = match Mxid::parse(&cli.user) {
         Ok(u) => u,
@@ -336,6 +352,9 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
             println!("verification request from {}", flow.other_user());
             verify_on_terminal(&flow).await?;
         }
+        Command::Push { command } => push::push(&session, command).await?,
+        Command::Rules { room, mode } => push::room_rules(&session, room, mode.as_deref()).await?,
+        Command::RuleSet { command } => push::rule_set(&session, command).await?,
         Command::Watch => {
             tokio::select! {
                 reason = session.wait_ended() => {
