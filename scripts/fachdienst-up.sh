@@ -261,7 +261,13 @@ enable_registration: false
 macaroon_secret_key: "$(cat "$d/macaroon")"
 form_secret: "$(cat "$d/macaroon")-form"
 default_room_version: "10"        # invite checker only allows room versions 9/10 by default
-user_directory: {enabled: true, search_all_users: true}
+user_directory: {enabled: true, search_all_users: true}   # the suite's homeserver search finds every user
+enable_set_displayname: false    # TI-M 5.7: display names are the org admin's (admin API), not the user's
+server_notices:                  # the org admin's system messages (5.7), into a room the user joins at once
+  system_mxid_localpart: notices
+  system_mxid_display_name: "TI-M Systemnachrichten"
+  room_name: "Systemnachrichten"
+  auto_join: true
 require_auth_for_profile_requests: true   # TI-M: no profile look-ups without a token
 room_list_publication_rules: [{action: allow}]   # TI-M Pro public rooms must reach the directory (default: deny)
 # ---- federation on loopback only

@@ -87,6 +87,10 @@ pub enum Rule {
     /// "Mentions and keywords" needs a homeserver that pushes encrypted events to the device:
     /// it cannot read a mention inside an encrypted message (5.6.4).
     MentionsNeedEncryptedPush,
+    /// Administering the messenger service is for its org admins (5.7).
+    NotOrgAdmin,
+    /// A report's sender on another homeserver is that homeserver's admins' to act on.
+    RemoteSender,
 }
 
 impl Rule {
@@ -103,7 +107,9 @@ impl Rule {
             | Rule::UnencryptedSend
             | Rule::NotInFederation
             | Rule::ServerDefaultPushRule
-            | Rule::MentionsNeedEncryptedPush => None,
+            | Rule::MentionsNeedEncryptedPush
+            | Rule::NotOrgAdmin
+            | Rule::RemoteSender => None,
         }
     }
 
@@ -122,6 +128,8 @@ impl Rule {
             Rule::NotInFederation => "NOT_IN_FEDERATION",
             Rule::ServerDefaultPushRule => "SERVER_DEFAULT_PUSH_RULE",
             Rule::MentionsNeedEncryptedPush => "MENTIONS_NEED_ENCRYPTED_PUSH",
+            Rule::NotOrgAdmin => "NOT_ORG_ADMIN",
+            Rule::RemoteSender => "REMOTE_SENDER",
         }
     }
 

@@ -21,6 +21,8 @@ pub const HS1: &str = "http://127.0.0.1:8008";
 pub const HS1_NAME: &str = "127.0.0.11";
 pub const HS2: &str = "http://127.0.0.1:8018";
 pub const HS2_NAME: &str = "127.0.0.12";
+pub const HS4: &str = "http://127.0.0.1:8038";
+pub const HS4_NAME: &str = "127.0.0.14";
 
 /// The admin every local homeserver has (`scripts/fachdienst-up.sh`).
 pub async fn admin_token(base: &str, server_name: &str) -> String {

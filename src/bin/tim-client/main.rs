@@ -6,6 +6,7 @@
 //! ```
 //! Secrets come from the environment, never from arguments (they would show in `ps`).
 
+mod admin;
 mod push;
 
 use std::process::ExitCode;
@@ -117,6 +118,19 @@ enum Command {
     RuleSet {
         #[command(subcommand)]
         command: push::RuleSetCommand,
+    },
+    /// Report a message as unwanted content to the homeserver's org admin
+    Report {
+        room: String,
+        message: String,
+        reason: String,
+    },
+    /// The homeserver's system messages to this account
+    SystemMessages,
+    /// The org admin's functions: users, devices, system messages, reports
+    Admin {
+        #[command(subcommand)]
+        command: admin::AdminCommand,
     },
 }
 
@@ -355,6 +369,13 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         Command::Push { command } => push::push(&session, command).await?,
         Command::Rules { room, mode } => push::room_rules(&session, room, mode.as_deref()).await?,
         Command::RuleSet { command } => push::rule_set(&session, command).await?,
+        Command::Report { room, message, reason } => session.messages().report(room, message, reason).await?,
+        Command::SystemMessages => {
+            for m in session.messages().system_messages().await? {
+                println!("{}\t{}", m.timestamp_ms, m.content.body);
+            }
+        }
+        Command::Admin { command } => admin::admin(&session, command).await?,
         Command::Watch => {
             tokio::select! {
                 reason = session.wait_ended() => {

@@ -77,7 +77,7 @@ pub const DELETED_PLACEHOLDER: &str = "Diese Nachricht wurde gelöscht.";
 
 /// The messages of a session.
 pub struct Messages<'a> {
-    session: &'a Session,
+    pub(super) session: &'a Session,
 }
 
 impl Session {
@@ -424,7 +424,7 @@ impl Messages<'_> {
             .ok_or_else(|| Rule::NotAMember.violated(format!("not a member of room {}", message.room_id)))
     }
 
-    async fn joined_room(&self, room_id: &str) -> CoreResult<Room> {
+    pub(super) async fn joined_room(&self, room_id: &str) -> CoreResult<Room> {
         let room = self.known_room(room_id).await?;
         if room.state() != RoomState::Joined {
             return Err(Rule::NotAMember.violated(format!("not a member of room {room_id}")));
@@ -551,7 +551,7 @@ fn parse(room_id: &str) -> CoreResult<OwnedRoomId> {
     RoomId::parse(room_id).map_err(|_| CoreError::NotFound(format!("'{room_id}' is not a room id")))
 }
 
-fn parse_event(id: &str) -> CoreResult<matrix_sdk::ruma::OwnedEventId> {
+pub(super) fn parse_event(id: &str) -> CoreResult<matrix_sdk::ruma::OwnedEventId> {
     matrix_sdk::ruma::EventId::parse(id).map_err(|_| CoreError::NotFound(format!("'{id}' is not a message id")))
 }
 

@@ -1,5 +1,6 @@
 //! The I/O edge of the core: everything that talks to matrix-sdk lives below this module.
 
+pub mod admin;
 pub mod contacts;
 pub mod devices;
 pub mod keys;
@@ -26,9 +27,11 @@ mod local_echo;
 mod orphans;
 mod peek;
 mod relogin;
+mod reports;
 mod sealed_file;
 mod server_rooms;
 pub(crate) mod store_key;
 mod stores;
+mod synapse_admin;
 mod sync_runtime;
 mod wait;

@@ -99,6 +99,8 @@ struct Inner {
     enqueue: tokio::sync::Mutex<()>,
     /// Verification requests from other devices, as the sync saw them.
     verifications: tokio::sync::Mutex<super::verification::Incoming>,
+    /// Whether the homeserver grants this account its admin rights, once asked.
+    role: tokio::sync::OnceCell<crate::core::rules::admin::Role>,
 }
 
 impl std::fmt::Debug for Session {
@@ -249,6 +251,7 @@ impl Session {
                 presence: Default::default(),
                 enqueue: Default::default(),
                 verifications: tokio::sync::Mutex::new(verifications),
+                role: Default::default(),
             }),
         };
         session.start_sync().await;
@@ -416,6 +419,10 @@ impl Session {
 
     pub(crate) fn verification_requests(&self) -> &tokio::sync::Mutex<super::verification::Incoming> {
         &self.inner.verifications
+    }
+
+    pub(crate) fn role_cell(&self) -> &tokio::sync::OnceCell<crate::core::rules::admin::Role> {
+        &self.inner.role
     }
 
     pub(crate) fn enqueue_lock(&self) -> &tokio::sync::Mutex<()> {

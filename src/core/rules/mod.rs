@@ -1,5 +1,6 @@
 //! TI-M rules as pure functions over plain data: no I/O, unit-tested without a homeserver.
 
+pub mod admin;
 pub mod contacts;
 pub mod devices;
 pub mod direct_chat;
