@@ -75,7 +75,7 @@ impl Push<'_> {
             pushkey: registration.routing_token.clone(),
             gateway_url: url.to_string(),
         };
-        if let Err(e) = sealed_file::write(&self.session.store().clone(), PUSH_FILE, &record).await {
+        if let Err(e) = sealed_file::write(self.session.store(), PUSH_FILE, &record).await {
             // Not remembered means it could not be removed by opting out: take it back.
             let _ = self.delete_pusher(&record.app_id, &record.pushkey).await;
             return Err(e);
