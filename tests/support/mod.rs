@@ -115,6 +115,29 @@ pub async fn try_login(
     password: &str,
     trust: TrustAnchors,
 ) -> Result<Session, CoreError> {
+    login_as(base, store, user, password, trust, Default::default()).await
+}
+
+/// A login on hs1 with the given setting for who receives this device's room keys.
+pub async fn login_with(
+    store: StoreLocation,
+    user: &Mxid,
+    password: &str,
+    key_sharing: tim_client::core::KeySharing,
+) -> Session {
+    login_as(HS1, store, user, password, TrustAnchors::default(), key_sharing)
+        .await
+        .expect("login")
+}
+
+async fn login_as(
+    base: &str,
+    store: StoreLocation,
+    user: &Mxid,
+    password: &str,
+    trust: TrustAnchors,
+    key_sharing: tim_client::core::KeySharing,
+) -> Result<Session, CoreError> {
     let url = url::Url::parse(base).unwrap();
     Session::login(LoginRequest {
         homeserver_url: &url,
@@ -125,32 +148,9 @@ pub async fn try_login(
         product: Product::Pro,
         trust,
         federation: None,
-        key_sharing: Default::default(),
-    })
-    .await
-}
-
-/// A login on hs1 with the given setting for who receives this device's room keys.
-pub async fn login_with(
-    store: StoreLocation,
-    user: &Mxid,
-    password: &str,
-    key_sharing: tim_client::core::KeySharing,
-) -> Session {
-    let url = url::Url::parse(HS1).unwrap();
-    Session::login(LoginRequest {
-        homeserver_url: &url,
-        store,
-        user,
-        password,
-        device_display_name: "core integration test",
-        product: Product::Pro,
-        trust: Default::default(),
-        federation: None,
         key_sharing,
     })
     .await
-    .expect("login")
 }
 
 /// The local Fachdienst's test CA, which signed every homeserver's TLS certificate

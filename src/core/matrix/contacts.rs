@@ -85,29 +85,11 @@ impl Contacts<'_> {
             .session
             .access_token()
             .ok_or_else(|| CoreError::Unauthorized("not logged in".into()))?;
-        let mut request = self
-            .session
-            .client()
-            .http_client()
-            .request(method, url.as_str())
-            .bearer_auth(token);
-        if let Some(body) = body {
-            request = request
-                .header("Content-Type", "application/json")
-                .body(body.to_string());
-        }
-        let response = request.send().await.map_err(CoreError::internal)?;
-        let status = response.status().as_u16();
-        let text = response.text().await.unwrap_or_default();
-        let body: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
-        match status {
-            200..=299 => Ok(body),
+        let answer = super::json_http::send(self.session, method, &url, &token, body).await?;
+        match answer.status {
+            200..=299 => Ok(answer.body),
             404 if segments.len() > 1 => Err(CoreError::NotFound("no setting for this contact".into())),
-            _ => Err(CoreError::Homeserver {
-                status,
-                errcode: body["errcode"].as_str().unwrap_or_default().to_string(),
-                message: body["error"].as_str().unwrap_or(&text).to_string(),
-            }),
+            _ => Err(answer.into_error()),
         }
     }
 }

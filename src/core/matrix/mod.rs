@@ -23,6 +23,7 @@ mod ending;
 pub(crate) mod errors;
 mod events;
 mod forgotten;
+mod json_http;
 mod local_echo;
 mod orphans;
 mod peek;

@@ -247,32 +247,13 @@ impl<'a> SynapseAdmin<'a> {
         if !query.is_empty() {
             url.query_pairs_mut().extend_pairs(query);
         }
-        let mut request = self
-            .session
-            .client()
-            .http_client()
-            .request(method, url.as_str())
-            .bearer_auth(token);
-        if let Some(body) = body {
-            request = request
-                .header("Content-Type", "application/json")
-                .body(body.to_string());
-        }
-        let response = request.send().await.map_err(CoreError::internal)?;
-        let status = response.status().as_u16();
-        let text = response.text().await.unwrap_or_default();
-        let body: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
-        let message = body["error"].as_str().unwrap_or(&text).to_string();
-        match status {
-            200..=299 => Ok(body),
-            403 => Err(CoreError::HomeserverForbidden(message)),
-            404 => Err(CoreError::NotFound(message)),
-            400 => Err(CoreError::InvalidInput(message)),
-            _ => Err(CoreError::Homeserver {
-                status,
-                errcode: body["errcode"].as_str().unwrap_or_default().to_string(),
-                message,
-            }),
+        let answer = super::json_http::send(self.session, method, &url, token, body).await?;
+        match answer.status {
+            200..=299 => Ok(answer.body),
+            403 => Err(CoreError::HomeserverForbidden(answer.message())),
+            404 => Err(CoreError::NotFound(answer.message())),
+            400 => Err(CoreError::InvalidInput(answer.message())),
+            _ => Err(answer.into_error()),
         }
     }
 }
