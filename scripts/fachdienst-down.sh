@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # fachdienst-down.sh - stop only the processes fachdienst-up.sh started, by their PID files
-# ($SYNAPSE_STATE/hs1/pid, hs2/pid, fedlist/pid). SYNAPSE_STATE defaults to
+# ($SYNAPSE_STATE/hs1/pid, hs2/pid, fedlist/pid, idp/pid). SYNAPSE_STATE defaults to
 # <project>/.fachdienst/state, the same default as fachdienst-up.sh; or pass the
 # same SYNAPSE_STATE. A PID is only signalled if its command line still matches what
 # fachdienst-up.sh launched (guards against PID reuse).
@@ -29,3 +29,4 @@ for d in "$STATE"/hs*/; do
   stop "${d}pid" "${d}homeserver.yaml" "$(basename "$d")"
 done
 stop "$STATE/fedlist/pid" "http.server" "fedlist server"
+stop "$STATE/idp/pid" "idp.mjs" "OpenID Connect provider"

@@ -33,6 +33,9 @@
 #   SYNAPSE_ADMIN_USER=admin SYNAPSE_ADMIN_PASSWORD=admin-pass   admin registered on each HS
 #   SYNAPSE_ADD_HOSTS=1                 append "127.0.0.1 <host>" to /etc/hosts for HSn_NAME
 #                                       hosts that do not resolve (e.g. hs1.localhost:8448)
+#   IDP_PORT=8492  SSO_HS=4             the OpenID Connect provider (scripts/fachdienst/idp, panva's
+#                                       oidc-provider from npm) and the homeserver that offers SSO
+#                                       login through it (the others offer passwords only)
 set -euo pipefail
 
 COUNT="${1:-${SYNAPSE_COUNT:-4}}"
@@ -120,6 +123,7 @@ fi
 have_pinned() {
   "$PY" - "$SYNAPSE_VERSION" "$CHECKER_VERSION" 2>/dev/null <<'PYEOF'
 import sys, importlib.metadata as m
+import authlib  # Synapse's [oidc] extra: SSO login through the local IdP
 sys.exit(0 if (m.version("matrix-synapse"), m.version("synapse-invite-checker")) == tuple(sys.argv[1:3]) else 1)
 PYEOF
 }
@@ -130,7 +134,7 @@ if ! have_pinned; then
   "$VENV/bin/pip" install -q --upgrade pip
   # Binary wheels exist for x86_64/aarch64 manylinux; no compiler needed there. Elsewhere
   # matrix-synapse builds its Rust extension (needs rustc/cargo + build-essential + libffi-dev).
-  "$VENV/bin/pip" install -q "matrix-synapse==$SYNAPSE_VERSION" "synapse-invite-checker==$CHECKER_VERSION"
+  "$VENV/bin/pip" install -q "matrix-synapse[oidc]==$SYNAPSE_VERSION" "synapse-invite-checker==$CHECKER_VERSION"
 fi
 CHECKER_11_DIR="$VENV/checker-$CHECKER_11_VERSION"
 if [[ " ${TYPES[*]} " == *" pro-1.1 "* ]] && [[ ! -f "$CHECKER_11_DIR/synapse_invite_checker/__init__.py" ]]; then
@@ -138,6 +142,15 @@ if [[ " ${TYPES[*]} " == *" pro-1.1 "* ]] && [[ ! -f "$CHECKER_11_DIR/synapse_in
   # Its dependencies are already in the venv (the newer checker and Synapse need them too).
   "$VENV/bin/pip" install -q --no-deps --target "$CHECKER_11_DIR" "synapse-invite-checker==$CHECKER_11_VERSION"
 fi
+# The OpenID Connect provider: its npm packages, pinned by package-lock.json, beside the venv.
+IDP_DIR="$(dirname "$VENV")/idp"
+if ! cmp -s "$HERE/fachdienst/idp/package-lock.json" "$IDP_DIR/package-lock.json" || [[ ! -d "$IDP_DIR/node_modules/oidc-provider" ]]; then
+  command -v npm >/dev/null || die "node and npm missing (apt-get install nodejs npm)"
+  log "installing the OpenID Connect provider (npm ci) into $IDP_DIR"
+  mkdir -p "$IDP_DIR" && cp "$HERE/fachdienst/idp/package.json" "$HERE/fachdienst/idp/package-lock.json" "$IDP_DIR/"
+  (cd "$IDP_DIR" && npm ci --omit=dev --no-audit --no-fund --loglevel=error >/dev/null) || die "npm ci of the IdP failed"
+fi
+cp "$HERE/fachdienst/idp/idp.mjs" "$IDP_DIR/idp.mjs"
 if [[ "${FACHDIENST_INSTALL_ONLY:-0}" == 1 ]]; then
   log "installed (FACHDIENST_INSTALL_ONLY=1: nothing started)"; exit 0
 fi
@@ -197,6 +210,29 @@ if ! alive "$STATE/fedlist/pid" "http.server $FEDLIST_PORT"; then
     "$PY" -m http.server "$FEDLIST_PORT" --bind 127.0.0.1 --directory "$STATE/fedlist/www"
 fi
 wait_http "http://127.0.0.1:$FEDLIST_PORT/fedlist.jws" 15 || die "fedlist server did not come up (port $FEDLIST_PORT busy?)"
+
+# ------------------------------------------------ OpenID Connect provider (SSO)
+# Test users of the IdP (user name = the MXID localpart Synapse gives them on first login).
+IDP_PORT="${IDP_PORT:-8492}"
+SSO_HS="${SSO_HS:-4}"
+mkdir -p "$STATE/idp"
+[[ -s "$STATE/idp/client-secret" ]] || head -c 24 /dev/urandom | base64 | tr -d '=+/\n' > "$STATE/idp/client-secret"
+[[ -s "$STATE/idp/cookie-key" ]] || head -c 24 /dev/urandom | base64 | tr -d '=+/\n' > "$STATE/idp/cookie-key"
+chmod 600 "$STATE/idp/client-secret" "$STATE/idp/cookie-key"
+IDP_USERS_JSON='{"sso-alice": {"password": "alice-idp-pass", "name": "Alice SSO"},
+                 "sso-bob": {"password": "bob-idp-pass", "name": "Bob SSO"}}'
+IDP_REDIRECT="http://127.0.0.1:${ALL_PORTS[$((SSO_HS-1))]}/_synapse/client/oidc/callback"
+IDP_CLIENTS_JSON="[{\"client_id\": \"synapse-hs$SSO_HS\", \"client_secret\": \"$(cat "$STATE/idp/client-secret")\", \"redirect_uris\": [\"$IDP_REDIRECT\"]}]"
+idp_fingerprint="$(printf '%s %s %s' "$IDP_PORT" "$IDP_CLIENTS_JSON" "$IDP_USERS_JSON" | cat - "$IDP_DIR/idp.mjs" | sha256sum)"
+if alive "$STATE/idp/pid" "idp.mjs" && [[ "$(cat "$STATE/idp/running.sha" 2>/dev/null)" != "$idp_fingerprint" ]]; then
+  kill "$(cat "$STATE/idp/pid")" 2>/dev/null || true; sleep 0.5
+fi
+if ! alive "$STATE/idp/pid" "idp.mjs"; then
+  spawn "$STATE/idp/pid" "$STATE/idp/idp.log" env IDP_PORT="$IDP_PORT" IDP_CLIENTS="$IDP_CLIENTS_JSON" \
+    IDP_USERS="$IDP_USERS_JSON" IDP_COOKIE_KEY="$(cat "$STATE/idp/cookie-key")" node "$IDP_DIR/idp.mjs"
+  echo "$idp_fingerprint" > "$STATE/idp/running.sha"
+fi
+wait_http "http://127.0.0.1:$IDP_PORT/.well-known/openid-configuration" 30 || die "the IdP did not come up (see $STATE/idp/idp.log)"
 
 # ---------------------------------------------------------------- homeservers
 # The local test CA behind every homeserver's TLS certificate: `$STATE/ca/ca.crt` is the
@@ -311,6 +347,27 @@ rc_key_requests: $(rl)
 rc_federation: {window_size: 1000, sleep_limit: 10000, sleep_delay: 1, reject_limit: 10000, concurrent: 100}
 federation_rr_transactions_per_room_per_second: 10000
 $(modules_config "$name" "$tim_type")
+$(sso_config "$i")
+EOF
+}
+
+sso_config() { # idx: SSO login through the local IdP, on homeserver SSO_HS only
+  [[ "$1" == "$SSO_HS" ]] || return 0
+  cat <<EOF
+oidc_providers:
+  - idp_id: tim-idp
+    idp_name: "TI-M test IdP"
+    issuer: "http://127.0.0.1:$IDP_PORT"
+    client_id: "synapse-hs$SSO_HS"
+    client_secret: "$(cat "$STATE/idp/client-secret")"
+    scopes: ["openid", "profile"]
+    skip_verification: true      # a plain-HTTP issuer on loopback
+    user_mapping_provider:
+      config:
+        localpart_template: "{{ user.preferred_username }}"
+        display_name_template: "{{ user.name }}"
+sso:
+  client_whitelist: ["http://127.0.0.1:"]   # a client's loopback listener gets the token without a confirmation page
 EOF
 }
 

@@ -91,6 +91,12 @@ pub enum Rule {
     NotOrgAdmin,
     /// A report's sender on another homeserver is that homeserver's admins' to act on.
     RemoteSender,
+    /// SSO login needs a homeserver that offers it (5.1), with `m.login.token` to complete it.
+    SsoNotOffered,
+    /// A file larger than the limit for sent files is not uploaded (ML-123587).
+    FileTooLarge,
+    /// The file check (a malware scanner) refused a received file (ML-123587).
+    FileRefused,
 }
 
 impl Rule {
@@ -109,7 +115,9 @@ impl Rule {
             | Rule::ServerDefaultPushRule
             | Rule::MentionsNeedEncryptedPush
             | Rule::NotOrgAdmin
-            | Rule::RemoteSender => None,
+            | Rule::RemoteSender
+            | Rule::SsoNotOffered => None,
+            Rule::FileTooLarge | Rule::FileRefused => Some("ML-123587"),
         }
     }
 
@@ -130,6 +138,9 @@ impl Rule {
             Rule::MentionsNeedEncryptedPush => "MENTIONS_NEED_ENCRYPTED_PUSH",
             Rule::NotOrgAdmin => "NOT_ORG_ADMIN",
             Rule::RemoteSender => "REMOTE_SENDER",
+            Rule::SsoNotOffered => "SSO_NOT_OFFERED",
+            Rule::FileTooLarge => "FILE_TOO_LARGE",
+            Rule::FileRefused => "FILE_REFUSED",
         }
     }
 

@@ -29,7 +29,7 @@ pub async fn post_media_file(
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("application/octet-stream");
-    let file_id = session.media().stage(bytes.to_vec(), content_type)?;
+    let file_id = session.media().stage(bytes.to_vec(), content_type).await?;
     Ok((StatusCode::CREATED, Json(dto(json!({"fileId": file_id}))?)))
 }
 

@@ -3,17 +3,20 @@
 //! ```text
 //! TIM_PASSWORD=... TIM_STORE_PASSPHRASE=... tim-client --homeserver http://127.0.0.1:8008 \
 //!     --user @alice:127.0.0.11 [--store DIR] [--epa] <command>     (tim-client --help)
+//! TIM_STORE_PASSPHRASE=... tim-client --homeserver http://127.0.0.1:8038 --store DIR login --sso
 //! ```
-//! Secrets come from the environment, never from arguments (they would show in `ps`).
+//! Secrets come from the environment, never from arguments (they would show in `ps`). A
+//! store whose session is still live (after `login`) is resumed without a password.
 
 mod admin;
 mod push;
+mod sessions;
 
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use tim_client::core::{
-    FederationCheck, KeySharing, LoginRequest, Mxid, NewMessage, NewRoom, OutboxKind, Product, Session, StoreLocation,
+    DeviceOnServer, FederationCheck, KeySharing, Mxid, NewMessage, NewRoom, OutboxKind, Product, RetentionPeriod,
     TimelineEntry, TrustAnchors, VerificationFlow, VerificationState,
 };
 
@@ -25,10 +28,10 @@ struct Cli {
     /// Client-server API base URL, e.g. http://127.0.0.1:8008
     #[arg(long)]
     homeserver: url::Url,
-    /// The account's MXID, e.g. @alice:127.0.0.11
+    /// The account's MXID, e.g. @alice:127.0.0.11 (for a password login)
     #[arg(long)]
-    user: String,
-    /// Store directory (default .tim-client/<mxid>)
+    user: Option<String>,
+    /// Store directory (default .tim-client/<mxid>, or .tim-client/sso without --user)
     #[arg(long)]
     store: Option<std::path::PathBuf>,
     /// Act as a TI-M ePA client (insured person) instead of a Pro client
@@ -62,6 +65,34 @@ fn parse_key_sharing(name: &str) -> Result<KeySharing, String> {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Log in and stay logged in: later commands with this store resume the session. With
+    /// --sso: prints the identity provider's URL and waits for the redirect back
+    Login {
+        #[arg(long)]
+        sso: bool,
+        /// The identity provider, when the homeserver lists several
+        #[arg(long, requires = "sso")]
+        idp: Option<String>,
+        /// Seconds to wait for the SSO redirect
+        #[arg(long, default_value_t = 300)]
+        wait: u64,
+    },
+    /// End the session kept by `login` (the device stays, as after every command)
+    Logout,
+    /// Wipe the account from this device: store key first, then every file; --keep-device
+    /// leaves the device on the homeserver (by default it is logged out there first)
+    Erase {
+        #[arg(long)]
+        keep_device: bool,
+    },
+    /// The retention period in days; with DAYS set it (and purge at once); --purge purges now
+    Retention {
+        days: Option<u32>,
+        #[arg(long)]
+        purge: bool,
+    },
+    /// Ask the homeserver to keep a room's events no longer than the retention period
+    RoomRetention { room: String },
     /// List rooms: id, own membership, name
     Rooms,
     /// Create a room with the TI-M defaults; prints its id
@@ -152,7 +183,7 @@ enum OutboxAction {
 
 struct Args {
     homeserver: url::Url,
-    user: Mxid,
+    user: Option<Mxid>,
     store: std::path::PathBuf,
     product: Product,
     online: bool,
@@ -167,7 +198,7 @@ async fn main() -> ExitCode {
     // The core's warnings; matrix-sdk's own (404s it expects, key backup notes) with RUST_LOG.
     tim_client::logging::init_cli("tim_client=warn");
     let cli = Cli::parse();
-    let user = match Mxid::parse(&cli.user) {
+    let user = match cli.user.as_deref().map(Mxid::parse).transpose() {
         Ok(u) => u,
         Err(e) => {
             eprintln!("--user: {e}");
@@ -199,9 +230,10 @@ async fn main() -> ExitCode {
         }
         _ => None,
     };
-    let store = cli
-        .store
-        .unwrap_or_else(|| format!(".tim-client/{}", user.as_str().replace([':', '@'], "_")).into());
+    let store = cli.store.unwrap_or_else(|| match &user {
+        Some(user) => format!(".tim-client/{}", user.as_str().replace([':', '@'], "_")).into(),
+        None => ".tim-client/sso".into(),
+    });
     let args = Args {
         homeserver: cli.homeserver,
         user,
@@ -223,23 +255,12 @@ async fn main() -> ExitCode {
 }
 
 async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
-    let password = std::env::var("TIM_PASSWORD").map_err(|_| "TIM_PASSWORD is not set")?;
-    let passphrase = std::env::var("TIM_STORE_PASSPHRASE").map_err(|_| "TIM_STORE_PASSPHRASE is not set")?;
-    let session = Session::login(LoginRequest {
-        homeserver_url: &args.homeserver,
-        store: StoreLocation {
-            dir: args.store.clone(),
-            passphrase,
-        },
-        user: &args.user,
-        password: &password,
-        device_display_name: "tim-client CLI",
-        product: args.product,
-        trust: args.trust.clone(),
-        federation: args.federation.clone(),
-        key_sharing: args.key_sharing,
-    })
-    .await?;
+    let (session, resumed) = match &args.command {
+        Command::Login { sso: true, idp, wait } => (sessions::sso_login(&args, idp.as_deref(), *wait).await?, true),
+        Command::Login { sso: false, .. } => (sessions::password_login(&args).await?, true),
+        _ => sessions::open(&args).await?,
+    };
+    let password = || std::env::var("TIM_PASSWORD").map_err(|_| "TIM_PASSWORD is not set");
     if args.online {
         session.announce_presence(true).await?;
     }
@@ -325,7 +346,7 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         Command::Devices {
             action: Some(DeviceAction::Delete { device }),
             ..
-        } => session.devices().delete(device, &password).await?,
+        } => session.devices().delete(device, &password()?).await?,
         Command::Outbox { action: None } => {
             for e in session.outbox().list().await? {
                 let what = match &e.kind {
@@ -376,6 +397,37 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
             }
         }
         Command::Admin { command } => admin::admin(&session, command).await?,
+        Command::Login { .. } => {
+            println!(
+                "logged in as {} (device {})",
+                session.user_id(),
+                session.device_id().unwrap_or_default()
+            );
+            return Ok(());
+        }
+        Command::Logout => {}
+        Command::Erase { keep_device } => {
+            let device = if *keep_device {
+                DeviceOnServer::Keep
+            } else {
+                DeviceOnServer::LogOut
+            };
+            session.erase(device).await?;
+            println!("erased {}", args.store.display());
+            return Ok(());
+        }
+        Command::Retention { days, purge } => {
+            let report = match days {
+                Some(days) => Some(session.retention().set_period(RetentionPeriod::days(*days)?).await?),
+                None if *purge => Some(session.retention().purge(std::time::SystemTime::now()).await?),
+                None => None,
+            };
+            println!("retention period: {} days", session.retention().period().in_days());
+            if let Some(r) = report {
+                println!("purged {} events, {} files", r.events, r.files);
+            }
+        }
+        Command::RoomRetention { room } => session.retention().limit_room_on_server(room).await?,
         Command::Watch => {
             tokio::select! {
                 reason = session.wait_ended() => {
@@ -386,7 +438,10 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
             }
         }
     }
-    session.logout().await;
+    // A session resumed from the store stays live for the next command; `logout` ends it.
+    if !resumed || matches!(args.command, Command::Logout) {
+        session.logout().await;
+    }
     Ok(())
 }
 

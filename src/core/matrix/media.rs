@@ -2,6 +2,7 @@
 //! is it known whether they must be encrypted); downloads return the decrypted bytes.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use matrix_sdk::EncryptionState;
 use matrix_sdk::media::{MediaFormat, MediaRequestParameters};
@@ -10,8 +11,9 @@ use matrix_sdk::ruma::OwnedMxcUri;
 use matrix_sdk::ruma::events::room::{EncryptedFile as SdkEncryptedFile, MediaSource};
 
 use super::events::{encrypted_file_json, encrypted_file_of, file_id_of, mxc_of};
+use crate::core::rules::files as rules;
 use crate::core::rules::timeline::Attachment;
-use crate::core::{CoreError, CoreResult, Session};
+use crate::core::{CoreError, CoreResult, Rule, Session};
 
 /// Bytes and type of a downloaded or staged file.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -20,11 +22,20 @@ pub struct MediaFile {
     pub content_type: String,
 }
 
+/// A check every received file passes after decryption, before the caller gets it: a
+/// malware scanner's hook (ML-123587). `Err` carries the reason the caller is told.
+pub trait FileCheck: Send + Sync {
+    fn check(&self, file: &MediaFile) -> Result<(), String>;
+}
+
 /// Per-session media bookkeeping (in memory: staged uploads live until sent or logout).
 #[derive(Default)]
 pub(crate) struct MediaIndex {
     staged: HashMap<String, MediaFile>,
     seen: HashMap<String, Attachment>,
+    /// The product's limit for sent files, in bytes; the homeserver's applies as well.
+    upload_limit: Option<u64>,
+    check: Option<Arc<dyn FileCheck>>,
 }
 
 /// The media of a session.
@@ -41,11 +52,37 @@ impl Session {
 const STAGED_PREFIX: &str = "upload-";
 
 impl Media<'_> {
-    /// Keeps an upload until a message sends it; returns its file id.
-    pub fn stage(&self, bytes: Vec<u8>, content_type: &str) -> CoreResult<String> {
+    /// Sets the product's limit for sent files (`None`: the homeserver's limit only).
+    pub fn set_upload_limit(&self, bytes: Option<u64>) {
+        self.session.media_index().upload_limit = bytes;
+    }
+
+    /// The limit a sent file must keep to: the product's, and the homeserver's media
+    /// configuration (`m.upload.size`) when it names one, whichever is smaller.
+    pub async fn upload_limit(&self) -> Option<u64> {
+        let product = self.session.media_index().upload_limit;
+        let server = match self.session.client().load_or_fetch_max_upload_size().await {
+            Ok(size) => Some(u64::from(size)).filter(|s| *s > 0),
+            Err(e) => {
+                tracing::debug!(error = %e, "the homeserver's upload limit is unknown");
+                None
+            }
+        };
+        rules::smallest_limit(product, server)
+    }
+
+    /// Installs the check every received file passes (a malware scanner); `None` removes it.
+    pub fn set_file_check(&self, check: Option<Arc<dyn FileCheck>>) {
+        self.session.media_index().check = check;
+    }
+
+    /// Keeps an upload until a message sends it; returns its file id. A file over the
+    /// [`Media::upload_limit`] is refused here, before anything is uploaded.
+    pub async fn stage(&self, bytes: Vec<u8>, content_type: &str) -> CoreResult<String> {
         if bytes.is_empty() {
             return Err(CoreError::InvalidInput("an upload needs content".into()));
         }
+        rules::require_within(bytes.len() as u64, self.upload_limit().await)?;
         let id = format!("{STAGED_PREFIX}{}", hex::encode(rand::random::<[u8; 16]>()));
         let file = MediaFile {
             bytes,
@@ -70,6 +107,7 @@ impl Media<'_> {
             .get(file_id)
             .cloned()
             .ok_or_else(|| CoreError::NotFound(format!("no uploaded file {file_id}")))?;
+        rules::require_within(staged.bytes.len() as u64, self.upload_limit().await)?;
         let mimetype = mimetype.unwrap_or_else(|| staged.content_type.clone());
         let size = Some(staged.bytes.len() as u64);
         let client = self.session.client();
@@ -111,6 +149,14 @@ impl Media<'_> {
         Ok(attachment)
     }
 
+    /// Drops what the session knows of files (their `mxc://` URIs) whose messages were purged.
+    pub(crate) fn forget<'x>(&self, uris: impl Iterator<Item = &'x str>) {
+        let mut index = self.session.media_index();
+        for id in uris.filter_map(file_id_of) {
+            index.seen.remove(&id);
+        }
+    }
+
     /// Records attachments seen in messages, so their file ids can be downloaded.
     pub(crate) fn remember<'x>(&self, attachments: impl Iterator<Item = &'x Attachment>) {
         let mut index = self.session.media_index();
@@ -149,16 +195,24 @@ impl Media<'_> {
             source,
             format: MediaFormat::File,
         };
-        let bytes = self
-            .session
-            .client()
-            .media()
+        let media = self.session.client().media();
+        let bytes = media
             .get_media_content(&request, true)
             .await
             .map_err(super::errors::from_sdk)?;
         let content_type = known
             .and_then(|a| a.mimetype)
             .unwrap_or_else(|| "application/octet-stream".into());
-        Ok(MediaFile { bytes, content_type })
+        let file = MediaFile { bytes, content_type };
+        let check = self.session.media_index().check.clone();
+        if let Some(check) = check
+            && let Err(reason) = check.check(&file)
+        {
+            // Discarded: not in the media cache either, so nothing opens it later.
+            let _ = media.remove_media_content(&request).await;
+            tracing::info!(file_id, "a received file was refused by the file check");
+            return Err(Rule::FileRefused.violated(format!("file {file_id} refused: {reason}")));
+        }
+        Ok(file)
     }
 }

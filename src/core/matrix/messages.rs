@@ -18,8 +18,8 @@ use super::outbox::{self, Request};
 use super::rooms::{Membership, describe, join_rule_of};
 use crate::core::rules::direct_chat::{self, DirectCandidate, DirectRoute};
 use crate::core::rules::members::member_list_stale;
-use crate::core::rules::room_policy;
 use crate::core::rules::timeline::{self, MessageBody};
+use crate::core::rules::{retention, room_policy};
 use crate::core::{CoreError, CoreResult, Mxid, Rule, Session};
 
 /// What the user wants to send. An attachment refers to an upload staged with
@@ -424,7 +424,7 @@ impl Messages<'_> {
             .ok_or_else(|| Rule::NotAMember.violated(format!("not a member of room {}", message.room_id)))
     }
 
-    pub(super) async fn joined_room(&self, room_id: &str) -> CoreResult<Room> {
+    pub(crate) async fn joined_room(&self, room_id: &str) -> CoreResult<Room> {
         let room = self.known_room(room_id).await?;
         if room.state() != RoomState::Joined {
             return Err(Rule::NotAMember.violated(format!("not a member of room {room_id}")));
@@ -445,7 +445,13 @@ async fn timeline_of(session: &Session, room: &Room) -> CoreResult<Vec<timeline:
             Err(e) => tracing::debug!(error = %e, "back-pagination not possible"),
         }
     }
-    let cached = events.iter().filter_map(cached_event).collect();
+    // Nothing past the retention period, also not what back-pagination brought back.
+    let cutoff = session.retention_cutoff();
+    let cached = events
+        .iter()
+        .filter(|e| !retention::expired(e.timestamp_raw().map(|t| u64::from(t.0)).unwrap_or(0), cutoff))
+        .filter_map(cached_event)
+        .collect();
     Ok(session
         .local_echoes()
         .merge(room.room_id().as_str(), cached, std::time::Instant::now()))

@@ -3,6 +3,7 @@
 pub mod admin;
 pub mod contacts;
 pub mod devices;
+pub mod erase;
 pub mod keys;
 pub mod media;
 pub mod messages;
@@ -11,8 +12,10 @@ pub mod outbox;
 pub mod permissions;
 pub mod push;
 pub mod push_rules;
+pub mod retention;
 pub mod rooms;
 pub mod session;
+pub mod sso;
 pub mod trust;
 mod upgrades;
 pub mod users;

@@ -350,11 +350,15 @@ impl Rooms<'_> {
             return self.forget_unknown(&id).await;
         };
         let was = room.state();
+        // Its files go with it (matrix-sdk's forget drops the room's state and events only).
+        let files = super::retention::files_of(&room).await;
         if was != RoomState::Left {
             self.leave(room_id).await?;
         }
         room.forget().await.map_err(from_sdk)?;
         self.session.remember_forgotten(room.room_id().as_str(), was);
+        super::retention::remove_files(self.session, &files).await;
+        super::retention::compact(self.session.store()).await;
         Ok(())
     }
 

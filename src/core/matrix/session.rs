@@ -101,6 +101,9 @@ struct Inner {
     verifications: tokio::sync::Mutex<super::verification::Incoming>,
     /// Whether the homeserver grants this account its admin rights, once asked.
     role: tokio::sync::OnceCell<crate::core::rules::admin::Role>,
+    /// Events sent before this instant (ms since the epoch) are past the retention period
+    /// as of the last purge, and no read shows them (see [`super::retention`]).
+    retention_cutoff: std::sync::atomic::AtomicU64,
 }
 
 impl std::fmt::Debug for Session {
@@ -128,12 +131,18 @@ impl Session {
         if stored.is_some() && !super::relogin::device_keys_on_server(&client).await? {
             client = super::relogin::replace_lost_device(client, &req).await?;
         }
+        Self::finish_login(client, req.store, req.product).await
+    }
+
+    /// After the homeserver accepted a login (password or SSO token): the store remembers the
+    /// device and session, and the session starts.
+    pub(super) async fn finish_login(client: Client, store: StoreLocation, product: Product) -> CoreResult<Session> {
         let (user_id, device_id) = match (client.user_id(), client.device_id()) {
             (Some(u), Some(d)) => (u.to_string(), d.to_string()),
             _ => return Err(CoreError::Internal("logged in without user or device id".into())),
         };
         device_file::write(
-            &req.store,
+            &store,
             &StoredDevice {
                 user_id: user_id.clone(),
                 device_id: device_id.clone(),
@@ -143,7 +152,7 @@ impl Session {
         )
         .await?;
         let user = Mxid::parse(&user_id)?;
-        let session = Self::open(client, user, req.store, req.product).await?;
+        let session = Self::open(client, user, store, product).await?;
         tracing::info!(user = %session.inner.user, device = %device_id, "logged in");
         Ok(session)
     }
@@ -252,6 +261,7 @@ impl Session {
                 enqueue: Default::default(),
                 verifications: tokio::sync::Mutex::new(verifications),
                 role: Default::default(),
+                retention_cutoff: Default::default(),
             }),
         };
         session.start_sync().await;
@@ -268,7 +278,19 @@ impl Session {
                 self.inner.ending.clone(),
                 self.inner.presence.clone(),
             ));
+            sync.spawn(purge_on_schedule(Arc::downgrade(&self.inner)));
         }
+    }
+
+    pub(crate) fn retention_cutoff(&self) -> u64 {
+        self.inner.retention_cutoff.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// A later cutoff only: a purge as of an earlier time does not bring purged events back.
+    pub(crate) fn raise_retention_cutoff(&self, cutoff: u64) {
+        self.inner
+            .retention_cutoff
+            .fetch_max(cutoff, std::sync::atomic::Ordering::Relaxed);
     }
 
     /// Ends the session on this device but keeps the Matrix device and its stores: a later
@@ -280,9 +302,7 @@ impl Session {
         if ended.is_none() && backups.are_enabled().await {
             let _ = tokio::time::timeout(Duration::from_secs(5), backups.wait_for_steady_state()).await;
         }
-        if let Some(sync) = self.inner.sync.lock().await.take() {
-            sync.shut_down().await;
-        }
+        self.stop_sync().await;
         // A restart must not resume a session that was ended; a clean-up may (`resume_parked`),
         // unless the homeserver ended it: its token is dead.
         if let Some(mut stored) = device_file::read(&self.inner.store).await
@@ -299,6 +319,13 @@ impl Session {
             tracing::warn!(user = %self.inner.user, error = %e, "could not clear the stored session");
         }
         tracing::info!(user = %self.inner.user, "logged out (device kept)");
+    }
+
+    /// Stops the background sync and everything else running for this session.
+    pub(super) async fn stop_sync(&self) {
+        if let Some(sync) = self.inner.sync.lock().await.take() {
+            sync.shut_down().await;
+        }
     }
 
     /// Whether `password` is this account's password, asked without a new login (that would
@@ -457,11 +484,34 @@ pub(super) async fn password_login(client: &Client, req: &LoginRequest<'_>, devi
     if let Some(id) = device_id {
         login = login.device_id(id);
     }
-    login.send().await.map(drop).map_err(|e| match from_sdk(e) {
+    login.send().await.map(drop).map_err(login_refused)
+}
+
+/// A refused login of any kind (wrong password, invalid or used token, locked or deactivated
+/// account) is `Unauthorized`.
+pub(super) fn login_refused(e: matrix_sdk::Error) -> CoreError {
+    match from_sdk(e) {
         CoreError::HomeserverForbidden(m) | CoreError::Unauthorized(m) => CoreError::Unauthorized(m),
         CoreError::SessionEnded(reason) => CoreError::Unauthorized(reason.to_string()),
         other => other,
-    })
+    }
+}
+
+/// The retention purge at start-up and then every [`super::retention::PURGE_INTERVAL`]. Holds
+/// the session weakly: a session dropped without a logout is not kept alive by its purge.
+async fn purge_on_schedule(session: std::sync::Weak<Inner>) {
+    loop {
+        let Some(inner) = session.upgrade() else { return };
+        let session = Session { inner };
+        if session.ended().is_some() {
+            return;
+        }
+        if let Err(e) = session.retention().purge(std::time::SystemTime::now()).await {
+            tracing::warn!(user = %session.inner.user, error = %e, "retention purge failed");
+        }
+        drop(session);
+        tokio::time::sleep(super::retention::PURGE_INTERVAL).await;
+    }
 }
 
 /// How long the homeserver may hold an idle sync. Long: an idle sync costs CPU on both ends

@@ -74,10 +74,32 @@ pub(crate) fn key_for(dir: &Path, passphrase: &str) -> CoreResult<StoreKey> {
     Ok(key)
 }
 
+type Cache = Mutex<HashMap<PathBuf, (Zeroizing<String>, String, StoreKey)>>;
+/// Derived keys per directory, so that PBKDF2 runs once per directory and process.
+static CACHE: OnceLock<Cache> = OnceLock::new();
+
+/// Crypto-erase: the salt is overwritten and removed, and this process forgets the derived
+/// key. Without the salt no passphrase derives the key again, so whatever the directory's
+/// stores and sealed files still hold (also in free pages, a WAL or a copy) is unreadable.
+pub(crate) fn destroy(dir: &Path) -> std::io::Result<()> {
+    use std::io::Write as _;
+    if let Some(cache) = CACHE.get() {
+        cache.lock().expect("store key cache").remove(dir);
+    }
+    let file = dir.join(KEY_FILE);
+    let len = match std::fs::metadata(&file) {
+        Ok(meta) => meta.len() as usize,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(e),
+    };
+    let mut f = std::fs::OpenOptions::new().write(true).open(&file)?;
+    f.write_all(&(0..len).map(|_| rand::random::<u8>()).collect::<Vec<_>>())?;
+    f.sync_all()?;
+    std::fs::remove_file(&file)
+}
+
 /// PBKDF2 once per directory, salt and passphrase in this process; later logins reuse it.
 fn derived(dir: &Path, passphrase: &str, salt: &str) -> CoreResult<StoreKey> {
-    type Cache = Mutex<HashMap<PathBuf, (Zeroizing<String>, String, StoreKey)>>;
-    static CACHE: OnceLock<Cache> = OnceLock::new();
     let cache = CACHE.get_or_init(Default::default);
     if let Some((p, s, key)) = cache.lock().expect("store key cache").get(dir)
         && p.as_str() == passphrase

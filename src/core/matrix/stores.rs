@@ -160,6 +160,11 @@ fn relax_sync(conn: rusqlite::Connection) -> rusqlite::Result<()> {
     if let Err(e) = waited.and_then(|()| conn.pragma_update(None, "synchronous", "NORMAL")) {
         tracing::debug!(error = %e, "SQLite connection keeps synchronous = FULL");
     }
+    // Deleted content is overwritten at once, not left in free pages (ML-123597: purged
+    // messages are deleted securely; see `retention::compact` for the WAL).
+    if let Err(e) = conn.pragma_update(None, "secure_delete", "ON") {
+        tracing::warn!(error = %e, "SQLite connection deletes without overwriting");
+    }
     Ok(())
 }
 
