@@ -320,6 +320,9 @@ trusted_key_servers: []               # never contact matrix.org for keys
 suppress_key_server_warning: true
 url_preview_enabled: false
 enable_metrics: false
+# ---- retention (ML-123597): rooms with an m.room.retention policy lose older events in
+# Synapse's purge jobs (daily); rooms without one keep everything, as before
+retention: {enabled: true}
 # ---- push (the push gateway stand-in tim-push-sim listens on loopback, allowed above)
 push: {include_content: false}   # no message content to gateways, whatever a pusher asks for
 experimental_features:

@@ -17,6 +17,9 @@ use crate::core::{CoreError, CoreResult};
 const SETTING_FILE: &str = "retention.json";
 /// How often a running session purges.
 pub(crate) const PURGE_INTERVAL: Duration = Duration::from_secs(60 * 60);
+/// The first purge after start-up waits this long, so that it never competes with the
+/// login's first requests (a short session, as in a test run, ends before it).
+pub(crate) const FIRST_PURGE_AFTER: Duration = Duration::from_secs(60);
 
 /// The retention period of a session's device and the purge behind it.
 pub struct Retention<'a> {

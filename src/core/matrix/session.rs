@@ -278,6 +278,9 @@ impl Session {
                 self.inner.ending.clone(),
                 self.inner.presence.clone(),
             ));
+            // Reads hide what is past the period from the start; the purge itself comes later.
+            let period = self.retention().period();
+            self.raise_retention_cutoff(period.cutoff_ms(std::time::SystemTime::now()));
             sync.spawn(purge_on_schedule(Arc::downgrade(&self.inner)));
         }
     }
@@ -497,9 +500,11 @@ pub(super) fn login_refused(e: matrix_sdk::Error) -> CoreError {
     }
 }
 
-/// The retention purge at start-up and then every [`super::retention::PURGE_INTERVAL`]. Holds
-/// the session weakly: a session dropped without a logout is not kept alive by its purge.
+/// The retention purge shortly after start-up and then every
+/// [`super::retention::PURGE_INTERVAL`]. Holds the session weakly: a session dropped without a
+/// logout is not kept alive by its purge.
 async fn purge_on_schedule(session: std::sync::Weak<Inner>) {
+    tokio::time::sleep(super::retention::FIRST_PURGE_AFTER).await;
     loop {
         let Some(inner) = session.upgrade() else { return };
         let session = Session { inner };
