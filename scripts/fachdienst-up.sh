@@ -365,6 +365,7 @@ oidc_providers:
     client_secret: "$(cat "$STATE/idp/client-secret")"
     scopes: ["openid", "profile"]
     skip_verification: true      # a plain-HTTP issuer on loopback
+    user_profile_method: userinfo_endpoint   # the provider puts profile claims there, not in the ID token
     user_mapping_provider:
       config:
         localpart_template: "{{ user.preferred_username }}"
