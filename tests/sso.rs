@@ -252,6 +252,15 @@ async fn a_replayed_or_made_up_login_token_is_refused_and_leaves_no_store() {
             store.dir.display()
         );
     }
+    // A store that existed before the attempt is never removed by its failure.
+    let existing = store(dir.path(), "existing");
+    std::fs::create_dir_all(&existing.dir).unwrap();
+    std::fs::write(existing.dir.join("keep.me"), b"x").unwrap();
+    let made_up = LoginToken::new(format!("syl_{}", hex(16)));
+    Session::login_with_token(token_login(existing.clone(), made_up, &base))
+        .await
+        .expect_err("made-up token");
+    assert!(existing.dir.join("keep.me").exists(), "an existing store stays");
     first
         .erase(tim_client::core::DeviceOnServer::LogOut)
         .await

@@ -113,13 +113,16 @@ impl Session {
 
     /// Completes an SSO login: the token becomes a session like a password login's (E2EE,
     /// store, resumable after a restart). A refused token, or an account the product may not
-    /// use, leaves no session and, in a store that held no device before, no store.
+    /// use, leaves no session and, where the store directory did not exist before, no store.
     pub async fn login_with_token(req: TokenLoginRequest<'_>) -> CoreResult<Session> {
         crate::core::rules::transport::require_tls(req.homeserver_url, "homeserver")?;
+        // Only what this attempt created is removed again: never an existing store (one
+        // opened with a mistyped passphrase looks empty, yet holds another login's keys).
+        let new_store = !tokio::fs::try_exists(&req.store.dir).await.unwrap_or(true);
         let stored = device_file::read(&req.store).await;
         let store = req.store.clone();
         let result = token_login(req, stored.as_ref().map(|d| (d.user_id.clone(), d.device_id.clone()))).await;
-        if result.is_err() && stored.is_none() {
+        if result.is_err() && new_store {
             // Nothing of a failed first login stays behind (its key, empty databases).
             if let Err(e) = store.erase().await {
                 tracing::warn!(error = %e, "could not remove the store of a failed SSO login");

@@ -1,6 +1,7 @@
 //! TI-M rules as pure functions over plain data: no I/O, unit-tested without a homeserver.
 
 pub mod admin;
+pub mod contact_qr;
 pub mod contacts;
 pub mod devices;
 pub mod direct_chat;
