@@ -151,7 +151,10 @@ mod tests {
             "tim-contact:1:@alice:127.0.0.11:1900000000:zz:00",
             "tim-contact:1:not-an-mxid:1900000000:00000000000000000000000000000000:0000000000000000000000000000000000000000000000000000000000000000",
         ] {
-            assert!(matches!(ContactCode::parse(text, NOW), Err(CoreError::InvalidInput(_))), "{text}");
+            assert!(
+                matches!(ContactCode::parse(text, NOW), Err(CoreError::InvalidInput(_))),
+                "{text}"
+            );
         }
     }
 }
