@@ -1,6 +1,10 @@
 //! Finding users of the own homeserver (user directory).
 
-use crate::core::{CoreResult, Mxid, Product, Session};
+use matrix_sdk::ruma::events::GlobalAccountDataEventType;
+use matrix_sdk::ruma::events::ignored_user_list::IgnoredUserListEventContent;
+
+use super::errors::from_sdk;
+use crate::core::{CoreError, CoreResult, Mxid, Product, Session};
 
 /// One user found in the directory.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -20,6 +24,65 @@ impl Session {
 }
 
 impl Users<'_> {
+    /// Ignores a user (4.3): the homeserver stops sending their events and invites to this
+    /// account, and the message lists drop what they sent before.
+    pub async fn ignore(&self, user: &Mxid) -> CoreResult<()> {
+        self.session.live()?;
+        if user == self.session.user_id() {
+            return Err(CoreError::InvalidInput("the account cannot ignore itself".into()));
+        }
+        let id = matrix_sdk::ruma::UserId::parse(user.as_str()).map_err(|e| CoreError::InvalidInput(e.to_string()))?;
+        self.session
+            .client()
+            .account()
+            .ignore_user(&id)
+            .await
+            .map_err(from_sdk)?;
+        self.refill_caches().await
+    }
+
+    /// Undoes [`Users::ignore`]; their events come back with the next read.
+    pub async fn unignore(&self, user: &Mxid) -> CoreResult<()> {
+        self.session.live()?;
+        let id = matrix_sdk::ruma::UserId::parse(user.as_str()).map_err(|e| CoreError::InvalidInput(e.to_string()))?;
+        self.session
+            .client()
+            .account()
+            .unignore_user(&id)
+            .await
+            .map_err(from_sdk)?;
+        self.refill_caches().await
+    }
+
+    /// The users this account ignores, as the homeserver has the list.
+    pub async fn ignored(&self) -> CoreResult<Vec<String>> {
+        self.session.live()?;
+        let raw = self
+            .session
+            .client()
+            .account()
+            .fetch_account_data(GlobalAccountDataEventType::IgnoredUserList)
+            .await
+            .map_err(from_sdk)?;
+        let Some(raw) = raw else { return Ok(Vec::new()) };
+        let list: IgnoredUserListEventContent = raw.deserialize_as_unchecked().map_err(CoreError::internal)?;
+        let mut users: Vec<String> = list.ignored_users.keys().map(|u| u.to_string()).collect();
+        users.sort();
+        Ok(users)
+    }
+
+    /// matrix-sdk leaves cached events of a newly ignored user in place (its `ignore_user`
+    /// says so): the caches start anew, and reads page in from the homeserver, which leaves
+    /// out ignored users' events.
+    async fn refill_caches(&self) -> CoreResult<()> {
+        self.session
+            .client()
+            .event_cache()
+            .clear_all_rooms()
+            .await
+            .map_err(CoreError::internal)
+    }
+
     /// The homeserver search as the product offers it: by MXID when one is given, else by
     /// display name. A search never fails for its input: an MXID that does not parse, or no
     /// criterion at all, finds nobody.
