@@ -6,7 +6,7 @@ mod support;
 use std::time::Duration;
 
 use support::*;
-use tim_client::core::{CoreError, Mxid, NewRoom, Session};
+use tim_client::core::{CoreError, Mxid, NewRoom, PrivacySettings, Session};
 
 struct Member {
     user: Mxid,
@@ -90,6 +90,87 @@ async fn an_ignored_users_messages_leave_the_list_and_come_back_when_unignored()
         .expect_err("not oneself");
     assert!(matches!(err, CoreError::InvalidInput(_)));
     for m in [alice, bob, carol] {
+        m.session.logout().await;
+    }
+}
+
+#[tokio::test]
+async fn read_receipts_stay_private_until_the_user_switches_them_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let (alice, bob) = (member("rr-alice", dir.path()).await, member("rr-bob", dir.path()).await);
+    let room = room_of(&alice, &[&bob]).await;
+    assert_eq!(alice.session.privacy().settings(), PrivacySettings::default());
+    let first = bob.session.messages().send(&room, text("first")).await.expect("send");
+    wait_readable(&alice.session, &room, "first").await;
+    alice
+        .session
+        .messages()
+        .mark_read(&room, &first.message_id)
+        .await
+        .expect("private");
+    assert!(
+        !alice.session.rooms().typing(&room, true).await.expect("typing"),
+        "off by default"
+    );
+    // Whatever Alice's client told the room before this message reaches Bob with it.
+    alice
+        .session
+        .messages()
+        .send(&room, text("after the mark"))
+        .await
+        .expect("send");
+    wait_readable(&bob.session, &room, "after the mark").await;
+    let alice_id = alice.user.to_string();
+    let readers = bob
+        .session
+        .messages()
+        .read_by(&room, &first.message_id)
+        .await
+        .expect("read_by");
+    assert!(
+        !readers.iter().any(|r| r.user_id == alice_id),
+        "the private receipt reached bob: {readers:?}"
+    );
+
+    alice
+        .session
+        .privacy()
+        .set(PrivacySettings {
+            read_receipts: true,
+            typing_notices: true,
+        })
+        .expect("set");
+    let second = bob.session.messages().send(&room, text("second")).await.expect("send");
+    wait_readable(&alice.session, &room, "second").await;
+    alice
+        .session
+        .messages()
+        .mark_read(&room, &second.message_id)
+        .await
+        .expect("public");
+    assert!(
+        alice.session.rooms().typing(&room, false).await.expect("typing"),
+        "switched on"
+    );
+    within(Duration::from_secs(20), || async {
+        let readers = bob
+            .session
+            .messages()
+            .read_by(&room, &second.message_id)
+            .await
+            .unwrap_or_default();
+        readers.iter().any(|r| r.user_id == alice_id)
+    })
+    .await
+    .expect("bob sees alice's public receipt");
+    let err = alice
+        .session
+        .messages()
+        .mark_read(&room, "not-an-event-id")
+        .await
+        .expect_err("bad id");
+    assert!(matches!(err, CoreError::InvalidInput(_)), "{err}");
+    for m in [alice, bob] {
         m.session.logout().await;
     }
 }

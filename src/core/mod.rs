@@ -37,6 +37,7 @@ pub use matrix::outbox::Outbox;
 pub use matrix::permissions::Permissions;
 pub use matrix::push::Push;
 pub use matrix::push_rules::RoomPushRules;
+pub use matrix::receipts::Privacy;
 pub use matrix::retention::Retention;
 pub use matrix::rooms::{Member, Membership, RoomInfo, Rooms, StateEvent};
 pub use matrix::session::{LoginRequest, ResumeRequest, Session, StoreLocation};
@@ -53,6 +54,7 @@ pub use rules::outbox::{OutboxEntry, OutboxKind};
 pub use rules::permissions::{
     Entries as PermissionEntries, INSURED_GROUP, List as PermissionList, Mode as AuthorizationMode,
 };
+pub use rules::privacy::{PrivacySettings, ReadBy};
 pub use rules::push_rules::{NewPushRule, PushAction, PushCondition, PushRule, RoomMode, RuleKind};
 pub use rules::retention::{PurgeReport, RetentionPeriod};
 pub use rules::room_policy::{HistoryVisibility, JoinRule, NewRoom, Product, RoomAccess, RoomSettings};

@@ -12,6 +12,7 @@ pub mod outbox;
 pub mod permissions;
 pub mod push;
 pub mod push_rules;
+pub mod receipts;
 pub mod retention;
 pub mod rooms;
 pub mod session;

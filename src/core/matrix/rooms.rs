@@ -81,7 +81,7 @@ pub enum Membership {
 
 /// The rooms of a session.
 pub struct Rooms<'a> {
-    session: &'a Session,
+    pub(super) session: &'a Session,
 }
 
 impl Session {

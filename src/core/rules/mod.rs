@@ -12,6 +12,7 @@ pub mod members;
 pub mod notifications;
 pub mod outbox;
 pub mod permissions;
+pub mod privacy;
 pub mod push_rules;
 pub mod reply_fallback;
 pub mod retention;
