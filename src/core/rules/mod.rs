@@ -14,6 +14,7 @@ pub mod outbox;
 pub mod permissions;
 pub mod privacy;
 pub mod push_rules;
+pub mod reply;
 pub mod reply_fallback;
 pub mod retention;
 pub mod room_policy;
