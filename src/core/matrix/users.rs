@@ -31,7 +31,7 @@ impl Users<'_> {
         if user == self.session.user_id() {
             return Err(CoreError::InvalidInput("the account cannot ignore itself".into()));
         }
-        let id = matrix_sdk::ruma::UserId::parse(user.as_str()).map_err(|e| CoreError::InvalidInput(e.to_string()))?;
+        let id = sdk_user_id(user)?;
         self.session
             .client()
             .account()
@@ -44,7 +44,7 @@ impl Users<'_> {
     /// Undoes [`Users::ignore`]; their events come back with the next read.
     pub async fn unignore(&self, user: &Mxid) -> CoreResult<()> {
         self.session.live()?;
-        let id = matrix_sdk::ruma::UserId::parse(user.as_str()).map_err(|e| CoreError::InvalidInput(e.to_string()))?;
+        let id = sdk_user_id(user)?;
         self.session
             .client()
             .account()
@@ -151,4 +151,9 @@ impl Users<'_> {
             }
         }
     }
+}
+
+/// matrix-sdk's form of an MXID the core already checked.
+fn sdk_user_id(user: &Mxid) -> CoreResult<matrix_sdk::ruma::OwnedUserId> {
+    matrix_sdk::ruma::UserId::parse(user.as_str()).map_err(|e| CoreError::InvalidInput(e.to_string()))
 }
