@@ -56,7 +56,14 @@ fi
 cp /usr/local/share/ca-certificates/*.crt docker/extra-ca/ 2>/dev/null || true
 
 log "building images (BASE_IMAGE=${BASE_IMAGE:-default} RUST_IMAGE=${RUST_IMAGE:-default})"
-compose build -q
+log "free disk before the build: $(df -h --output=avail / | tail -1 | tr -d ' ')"
+# The build's own output goes to a log; on failure its end (cargo's error) is shown.
+mkdir -p .state
+if ! compose build >.state/docker-build.log 2>&1; then
+  tail -60 .state/docker-build.log >&2
+  log "image build failed; free disk now: $(df -h --output=avail / | tail -1 | tr -d ' ') (.state/docker-build.log)"
+  exit 1
+fi
 trap 'log "down -v"; compose down -v --remove-orphans >/dev/null 2>&1 || true' EXIT
 compose down -v --remove-orphans >/dev/null 2>&1 || true
 compose up -d

@@ -161,6 +161,7 @@ async fn the_strict_key_setting_keeps_keys_from_unverified_devices() {
         timeline.iter().position(|e| match e {
             TimelineEntry::Message(m) => m.message_id == id,
             TimelineEntry::Undecryptable(u) => u.message_id == id,
+            TimelineEntry::Membership(_) => false,
         })
     };
     let Some(TimelineEntry::Undecryptable(utd)) = position(&withheld).map(|i| &timeline[i]) else {

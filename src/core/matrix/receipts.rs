@@ -79,7 +79,40 @@ impl Messages<'_> {
     }
 }
 
+/// Who is typing in a room, as sync reports it (received whatever the own switch says).
+/// Ends with the room's handler when dropped.
+pub struct TypingWatch {
+    _handler: matrix_sdk::event_handler::EventHandlerDropGuard,
+    updates: tokio::sync::broadcast::Receiver<Vec<matrix_sdk::ruma::OwnedUserId>>,
+}
+
+impl TypingWatch {
+    /// The next list of users typing now (the own user left out); `None` once the session
+    /// stopped.
+    pub async fn next(&mut self) -> Option<Vec<String>> {
+        loop {
+            match self.updates.recv().await {
+                Ok(users) => return Some(users.iter().map(ToString::to_string).collect()),
+                // A slow reader skips to the newest list.
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
+                Err(tokio::sync::broadcast::error::RecvError::Closed) => return None,
+            }
+        }
+    }
+}
+
 impl Rooms<'_> {
+    /// Follows who is typing in a joined room.
+    pub async fn watch_typing(&self, room_id: &str) -> CoreResult<TypingWatch> {
+        self.session.live()?;
+        let room = self.session.messages().joined_room(room_id).await?;
+        let (handler, updates) = room.subscribe_to_typing_notifications();
+        Ok(TypingWatch {
+            _handler: handler,
+            updates,
+        })
+    }
+
     /// Tells the room the user is typing (or stopped), when the user switched typing notices
     /// on; `false` when nothing was sent because of that switch.
     pub async fn typing(&self, room_id: &str, typing: bool) -> CoreResult<bool> {

@@ -13,6 +13,7 @@ use matrix_sdk::{EncryptionState, RoomMemberships, RoomState};
 use serde_json::json;
 
 use super::errors::{from_http, from_sdk};
+use super::events::file_id_of;
 use super::server_rooms;
 use super::wait::{SYNC_ECHO_TIMEOUT, until};
 use crate::core::rules::direct_chat;
@@ -37,6 +38,11 @@ pub struct RoomInfo {
     /// `None` for a room of the public directory the account is not in.
     pub own_membership: Option<Membership>,
     pub members: Vec<Member>,
+    /// A direct chat (5.4): listed in the account's `m.direct`. It stops being one when a
+    /// third person is invited (the later TI-M rule the suite tests).
+    pub direct: bool,
+    /// The room's picture (`m.room.avatar`) as a file id for [`crate::core::Media::download`].
+    pub avatar: Option<String>,
 }
 
 impl RoomInfo {
@@ -68,6 +74,8 @@ pub struct StateEvent {
 pub struct Member {
     pub user_id: String,
     pub membership: Membership,
+    /// The name shown for the member in this room (5.3: names, not MXIDs), if set.
+    pub display_name: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -402,7 +410,7 @@ impl Rooms<'_> {
     }
 
     /// The room an ID stands for, following upgrades.
-    async fn room(&self, room_id: &str) -> CoreResult<Room> {
+    pub(super) async fn room(&self, room_id: &str) -> CoreResult<Room> {
         let id = parse_room_id(room_id)?;
         self.session
             .current_room(&id)
@@ -410,7 +418,7 @@ impl Rooms<'_> {
             .ok_or_else(|| CoreError::NotFound(format!("room {room_id} is unknown to this account")))
     }
 
-    async fn await_membership(&self, room_id: &RoomId, user: &Mxid, want: Membership) {
+    pub(super) async fn await_membership(&self, room_id: &RoomId, user: &Mxid, want: Membership) {
         let client = self.session.client().clone();
         let Ok(user) = user_id(user) else { return };
         let found = until(SYNC_ECHO_TIMEOUT, || {
@@ -521,6 +529,8 @@ fn directory_summary(r: matrix_sdk::ruma::directory::PublicRoomsChunk) -> RoomIn
         version: None,
         own_membership: None,
         members: Vec::new(),
+        direct: false,
+        avatar: r.avatar_url.as_ref().and_then(|u| file_id_of(u.as_str())),
     }
 }
 
@@ -543,6 +553,7 @@ pub(crate) async fn describe(room: &Room) -> CoreResult<RoomInfo> {
         .map(|m| Member {
             user_id: m.user_id().to_string(),
             membership: membership(m.membership()),
+            display_name: m.display_name().map(str::to_string),
         })
         .collect::<Vec<_>>();
     let own_membership = match room.state() {
@@ -596,6 +607,8 @@ pub(crate) async fn describe(room: &Room) -> CoreResult<RoomInfo> {
         version: room.version().map(|v| v.to_string()),
         own_membership: Some(own_membership),
         members,
+        direct: !room.direct_targets().is_empty(),
+        avatar: room.avatar_url().and_then(|u| file_id_of(u.as_str())),
     })
 }
 

@@ -9,6 +9,7 @@ pub mod federation;
 pub mod fhir;
 pub mod files;
 pub mod members;
+pub mod membership_notice;
 pub mod notifications;
 pub mod outbox;
 pub mod permissions;

@@ -78,6 +78,50 @@ pub fn add_mentions(mut content: Value, users: &[String]) -> Value {
     content
 }
 
+/// The formatted body of a plain-text message that names users by MXID: each such MXID
+/// becomes a pill showing the user's display name (`users`: MXID and name). `None` when the
+/// text names none of them, so a message without mentions stays plain text.
+pub fn with_pills(body: &str, users: &[(String, String)]) -> Option<String> {
+    // Longest first, so `@a:hs` never takes the start of `@a:hs2`.
+    let mut users: Vec<&(String, String)> = users.iter().filter(|(id, _)| !id.is_empty()).collect();
+    users.sort_by_key(|(id, _)| std::cmp::Reverse(id.len()));
+    let mut html = String::new();
+    let mut plain = String::new();
+    let mut found = false;
+    let mut rest = body;
+    while let Some(c) = rest.chars().next() {
+        let hit = users
+            .iter()
+            .find(|(id, _)| rest.starts_with(id.as_str()) && !continues_an_id(&rest[id.len()..]));
+        match hit {
+            Some((id, name)) => {
+                html.push_str(&escape(&plain).replace('\n', "<br>"));
+                plain.clear();
+                html.push_str(&pill(id, name));
+                rest = &rest[id.len()..];
+                found = true;
+            }
+            None => {
+                plain.push(c);
+                rest = &rest[c.len_utf8()..];
+            }
+        }
+    }
+    html.push_str(&escape(&plain).replace('\n', "<br>"));
+    found.then_some(html)
+}
+
+/// Whether text right after an MXID would make it a longer one (a sentence's full stop
+/// does not).
+fn continues_an_id(after: &str) -> bool {
+    let mut chars = after.chars();
+    match chars.next() {
+        Some('.') => chars.next().is_some_and(char::is_alphanumeric),
+        Some(c) => c.is_alphanumeric() || "_=-/:".contains(c),
+        None => false,
+    }
+}
+
 /// The event a received message answers, if it is a reply.
 pub fn reply_to(content: &Value) -> Option<String> {
     content["m.relates_to"]["m.in_reply_to"]["event_id"]
@@ -138,5 +182,30 @@ mod tests {
             "<a href=\"https://matrix.to/#/@a:hs\">A &lt;b&gt;</a>"
         );
         assert_eq!(reply_to(&json!({"body": "x"})), None);
+    }
+
+    #[test]
+    fn named_users_become_pills_and_a_longer_mxid_is_not_cut_short() {
+        let users = [
+            ("@a:hs".to_string(), "Anna".to_string()),
+            ("@a:hs2".to_string(), "Arne".to_string()),
+        ];
+        assert_eq!(
+            with_pills("hi @a:hs2 & @a:hs!", &users).as_deref(),
+            Some(
+                "hi <a href=\"https://matrix.to/#/@a:hs2\">Arne</a> &amp; <a href=\"https://matrix.to/#/@a:hs\">Anna</a>!"
+            )
+        );
+        assert_eq!(
+            with_pills("nobody here", &users),
+            None,
+            "no mention: plain text stays plain"
+        );
+        assert_eq!(
+            with_pills("@a:hs.x", &users),
+            None,
+            "a longer id that is no listed user"
+        );
+        assert!(with_pills("ask @a:hs.", &users).is_some(), "a full stop ends the id");
     }
 }

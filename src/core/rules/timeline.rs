@@ -3,6 +3,8 @@
 
 use std::collections::{HashMap, HashSet};
 
+use super::membership_notice::MembershipNotice;
+
 /// The displayable part of a message (original or replacement content).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct MessageBody {
@@ -12,6 +14,10 @@ pub struct MessageBody {
     pub formatted_body: Option<String>,
     pub geo_uri: Option<String>,
     pub attachment: Option<Attachment>,
+    /// The message this one answers (`m.in_reply_to`, 5.3).
+    pub reply_to: Option<String>,
+    /// The users it mentions (`m.mentions`).
+    pub mentions: Vec<String>,
 }
 
 /// Media of an `m.image`/`m.file`/`m.audio`/`m.video` message.
@@ -67,6 +73,8 @@ pub enum TimelineEvent {
         ts: u64,
         reason: UtdReason,
     },
+    /// Someone joined, left, was invited or removed (5.5).
+    Membership(MembershipNotice),
 }
 
 /// Why an encrypted message cannot be read (ML-123861): shown to the user, never dropped.
@@ -110,6 +118,7 @@ pub enum TimelineItem {
         ts: u64,
         reason: UtdReason,
     },
+    Membership(MembershipNotice),
 }
 
 impl TimelineEvent {
@@ -119,6 +128,7 @@ impl TimelineEvent {
             TimelineEvent::Message { event_id, .. }
             | TimelineEvent::Edit { event_id, .. }
             | TimelineEvent::Undecryptable { event_id, .. } => Some(event_id),
+            TimelineEvent::Membership(notice) => Some(&notice.event_id),
             TimelineEvent::Redaction { .. } => None,
         }
     }
@@ -183,7 +193,13 @@ pub fn visible_messages(events: &[TimelineEvent]) -> Vec<Visible> {
                     sender: sender.clone(),
                     ts: *ts,
                     edited_ts: edit.map(|(t, _, _)| *t),
-                    content: edit.map(|(_, _, c)| (*c).clone()).unwrap_or_else(|| content.clone()),
+                    // An edit replaces the text; the message still answers what it answered.
+                    content: edit
+                        .map(|(_, _, c)| MessageBody {
+                            reply_to: content.reply_to.clone(),
+                            ..(*c).clone()
+                        })
+                        .unwrap_or_else(|| content.clone()),
                 })
             }
             _ => None,
@@ -202,8 +218,8 @@ fn redacted_targets(events: &[TimelineEvent]) -> HashSet<&str> {
         .collect()
 }
 
-/// The readable messages (as [`visible_messages`]) with the unreadable ones in their place;
-/// a redacted unreadable event is gone like any other.
+/// The readable messages (as [`visible_messages`]) with the unreadable ones and the
+/// membership changes in their place; a redacted unreadable event is gone like any other.
 pub fn timeline_items(events: &[TimelineEvent]) -> Vec<TimelineItem> {
     let mut readable = visible_messages(events).into_iter().peekable();
     let redacted = redacted_targets(events);
@@ -228,6 +244,7 @@ pub fn timeline_items(events: &[TimelineEvent]) -> Vec<TimelineItem> {
                 ts: *ts,
                 reason: reason.clone(),
             }),
+            TimelineEvent::Membership(notice) => out.push(TimelineItem::Membership(notice.clone())),
             _ => {}
         }
     }
@@ -263,6 +280,7 @@ mod tests {
                     assert_eq!(reason.code(), "missing_key");
                     format!("utd {message_id}")
                 }
+                TimelineItem::Membership(n) => format!("member {}", n.member),
             })
             .collect();
         assert_eq!(items, ["$1", "utd $2", "$3"], "in place; the redacted one is gone");
