@@ -272,6 +272,11 @@ async fn a_reply_across_federation_quotes_relates_mentions_and_names_its_author(
         Some(alice.name().as_str()),
         "a name, not an MXID"
     );
+    let html = reply.content.formatted_body.as_deref().unwrap_or_default();
+    assert!(
+        html.contains(&format!(">{}</a>", bob.name())),
+        "the original's author as a pill: {html}"
+    );
 
     // A mention of someone the text names: a pill with the display name in the formatted body.
     let mention = NewMessage {

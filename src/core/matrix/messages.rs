@@ -117,14 +117,21 @@ impl Messages<'_> {
         self.ensure_encrypted(room).await?;
         let mut content = self.body_for(room, msg).await?;
         let mut wire = content_json(&content);
-        if let Some(original) = &content.reply_to {
-            wire = reply::into_reply(wire, &self.reply_target(room, original).await?);
-            // As a receiver reads it back: the answer's own text, the original's author mentioned.
-            content.mentions = reply::mentioned(&wire);
+        if let Some(original) = content.reply_to.clone() {
+            let target = self.reply_target(room, &original).await?;
             if content.formatted_body.is_none() {
+                // The answer names the original's author by MXID: a pill, as for any mention.
+                let html = reply::with_pills(
+                    &content.body,
+                    &pill_names(room, std::slice::from_ref(&target.sender)).await,
+                )
+                .unwrap_or_else(|| reply::escape(&content.body).replace('\n', "<br>"));
                 content.format = Some(HTML.into());
-                content.formatted_body = Some(reply::escape(&content.body).replace('\n', "<br>"));
+                content.formatted_body = Some(html);
             }
+            wire = reply::into_reply(content_json(&content), &target);
+            // As a receiver reads it back: the original's author among the mentions.
+            content.mentions = reply::mentioned(&wire);
         }
         refresh_members(room).await;
         let event_id = outbox::send(self.session, room, Request::Message(&wire)).await?;
@@ -195,15 +202,7 @@ impl Messages<'_> {
         let (format, formatted_body) = match msg.formatted_body {
             Some(html) => (msg.format, Some(html)),
             None if !mentions.is_empty() => {
-                let names: Vec<(String, String)> = display_names(room, &mentions)
-                    .await
-                    .into_iter()
-                    .map(|(user, name)| {
-                        let name = name.unwrap_or_else(|| user.clone());
-                        (user, name)
-                    })
-                    .collect();
-                let pills = reply::with_pills(&msg.body, &names);
+                let pills = reply::with_pills(&msg.body, &pill_names(room, &mentions).await);
                 (pills.as_ref().map(|_| HTML.to_string()), pills)
             }
             None => (None, None),
@@ -626,6 +625,18 @@ pub(super) async fn display_names(room: &Room, users: &[String]) -> Vec<(String,
         out.push((user.clone(), name));
     }
     out
+}
+
+/// What a pill shows for each user: the display name, else the MXID.
+async fn pill_names(room: &Room, users: &[String]) -> Vec<(String, String)> {
+    display_names(room, users)
+        .await
+        .into_iter()
+        .map(|(user, name)| {
+            let name = name.unwrap_or_else(|| user.clone());
+            (user, name)
+        })
+        .collect()
 }
 
 fn to_messages(room_id: &str, timeline: &[timeline::TimelineEvent]) -> Vec<Message> {
