@@ -49,10 +49,12 @@ bdd-tim11:
 	python3 scripts/provision-accounts.py config/driver-bdd.toml
 	cargo test --features testdriver --test bdd; rc=$$?; bash scripts/fachdienst-up.sh 4; exit $$rc
 
-## The driver as its own process, beside a raw Matrix client on the same homeservers:
-## every figure with its ratio (BENCHMARKS.md). Own accounts and port (127.0.0.1:8643).
+## The driver as its own process, beside a raw Matrix client, the core with a message callback
+## and matrix-nio with E2EE on the same homeservers: every figure with its ratio (BENCHMARKS.md).
+## Own accounts and port (127.0.0.1:8643).
 bench: fachdienst-up
-	cargo build --profile $(CARGO_PROFILE) --features testdriver --bin tim-testdriver
+	bash scripts/ensure-nio.sh
+	cargo build --profile $(CARGO_PROFILE) --features testdriver --bin tim-testdriver --bin tim-core-peer
 	cargo build -p tim-bench
 	$(CARGO_TARGET_DIR)/debug/tim-bench --driver $(CARGO_TARGET_DIR)/$(PROFILE)/tim-testdriver bench --markdown
 

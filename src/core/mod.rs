@@ -38,6 +38,7 @@ pub use matrix::outbox::Outbox;
 pub use matrix::permissions::Permissions;
 pub use matrix::push::Push;
 pub use matrix::push_rules::RoomPushRules;
+pub use matrix::message_watch::MessageWatch;
 pub use matrix::receipts::{Privacy, TypingWatch};
 pub use matrix::retention::Retention;
 pub use matrix::rooms::{Member, Membership, RoomInfo, Rooms, StateEvent};

@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use crate::BenchResult;
 use crate::driver::Driver;
+use crate::peer::Peer;
 use crate::procstat::TICKS_PER_SEC;
 use crate::raw::RawClient;
 use crate::report::{Figure, Report};
@@ -30,6 +31,16 @@ struct Samples {
     driver_send: Vec<Duration>,
     raw_delivery: Vec<Duration>,
     raw_send_echo: Vec<Duration>,
+    /// The core with a message callback, no HTTP layer (`tim-core-peer`).
+    core_delivery: Vec<Duration>,
+    /// matrix-nio with E2EE, an independent client.
+    nio_delivery: Vec<Duration>,
+}
+
+/// The clients measured beside the driver and the raw floor.
+pub struct Peers {
+    pub core: Peer,
+    pub nio: Peer,
 }
 
 pub async fn many_devices(driver: &Driver, count: u32, idle: Duration, report: &mut Report) -> BenchResult<()> {
@@ -116,7 +127,7 @@ pub async fn clean_up(driver: &Driver, report: &mut Report) -> BenchResult<()> {
     Ok(())
 }
 
-pub async fn delivery(driver: &Driver, rounds: u32, report: &mut Report) -> BenchResult<()> {
+pub async fn delivery(driver: &Driver, rounds: u32, peers: &mut Peers, report: &mut Report) -> BenchResult<()> {
     let a = driver.device(PAIR_API, 1);
     let b = driver.device(PAIR_API, 2);
     let c = driver.device(FED_API, 1);
@@ -153,6 +164,9 @@ pub async fn delivery(driver: &Driver, rounds: u32, report: &mut Report) -> Benc
             keep.then_some(&mut local),
         )
         .await?;
+        for (peer, tag) in [(&mut peers.nio, "nio"), (&mut peers.core, "core")] {
+            peer_round(peer, tag, "local", &tag_l, keep.then_some(&mut local)).await?;
+        }
         driver_round(&a, &c, &fed_room, &tag_f, f).await?;
         raw_round(
             &raw.0,
@@ -162,6 +176,9 @@ pub async fn delivery(driver: &Driver, rounds: u32, report: &mut Report) -> Benc
             keep.then_some(&mut fed),
         )
         .await?;
+        for (peer, tag) in [(&mut peers.nio, "nio"), (&mut peers.core, "core")] {
+            peer_round(peer, tag, "fed", &tag_f, keep.then_some(&mut fed)).await?;
+        }
         if round == 0 {
             first_messages(&mut local);
             first_messages(&mut fed);
@@ -188,6 +205,26 @@ pub async fn delivery(driver: &Driver, rounds: u32, report: &mut Report) -> Benc
                 Some(target),
             ));
         }
+        for p in [50.0, 90.0] {
+            let at = |v: &Vec<Duration>| ms(percentile(v, p));
+            let (driver, core, nio) = (at(&s.driver_delivery), at(&s.core_delivery), at(&s.nio_delivery));
+            report.add(Figure::ratio(
+                &format!("delivery {name}, p{p}: nio vs raw"),
+                nio,
+                at(&s.raw_delivery),
+                "ms",
+                None,
+            ));
+            report.add(Figure::ratio(&format!("delivery {name}, p{p}: core vs nio"), core, nio, "ms", Some(1.0)));
+            report.add(Figure::ratio(
+                &format!("delivery {name}, p{p}: driver vs core"),
+                driver,
+                core,
+                "ms",
+                Some(1.2),
+            ));
+            report.add(Figure::ratio(&format!("delivery {name}, p{p}: driver vs nio"), driver, nio, "ms", None));
+        }
         report.add(Figure::ratio(
             &format!("sendMessage {name}, p90 (floor: PUT + echo)"),
             ms(percentile(&s.driver_send, 90.0)),
@@ -205,6 +242,29 @@ fn first_messages(s: &mut Samples) {
     s.raw_first.extend(s.raw_delivery.pop());
     s.driver_send.pop();
     s.raw_send_echo.pop();
+    s.core_delivery.pop();
+    s.nio_delivery.pop();
+}
+
+/// One message through a peer; `tag` tells the samples apart in verbose output.
+async fn peer_round(
+    peer: &mut Peer,
+    tag: &str,
+    target: &str,
+    text: &str,
+    keep: Option<&mut Samples>,
+) -> BenchResult<()> {
+    let took = peer.deliver(target, &format!("{tag} {text}")).await?;
+    if std::env::var_os("TIM_BENCH_VERBOSE").is_some() {
+        println!("bench: sample {tag} {text}: delivered {:.1} ms", ms(took));
+    }
+    if let Some(s) = keep {
+        match tag {
+            "nio" => s.nio_delivery.push(took),
+            _ => s.core_delivery.push(took),
+        }
+    }
+    Ok(())
 }
 
 /// Rounds whose figures are dropped: the first message of a new Megolm session and the

@@ -4,6 +4,7 @@
 
 pub mod bench;
 pub mod driver;
+pub mod peer;
 pub mod procstat;
 pub mod raw;
 pub mod report;
@@ -16,3 +17,8 @@ pub type BenchResult<T> = Result<T, Box<dyn std::error::Error + Send + Sync>>;
 /// The raw floor's account groups (provisioned, never served by the driver).
 pub const RAW_HS1: &str = "raw-hs1";
 pub const RAW_HS2: &str = "raw-hs2";
+/// The accounts of the core and matrix-nio peers (provisioned like the raw floor's).
+pub const CORE_HS1: &str = "core-hs1";
+pub const CORE_HS2: &str = "core-hs2";
+pub const NIO_HS1: &str = "nio-hs1";
+pub const NIO_HS2: &str = "nio-hs2";

@@ -5,11 +5,12 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Parser, Subcommand};
-use tim_bench::bench::{self, FED_API, MANY_API, PAIR_API};
+use tim_bench::bench::{self, FED_API, MANY_API, PAIR_API, Peers};
 use tim_bench::driver::Driver;
 use tim_bench::report::Report;
 use tim_bench::setup::{self, ApiPlan, HS1, HS2, Layout};
-use tim_bench::{BenchResult, RAW_HS1, RAW_HS2, soak};
+use tim_bench::peer::Peer;
+use tim_bench::{BenchResult, CORE_HS1, CORE_HS2, NIO_HS1, NIO_HS2, RAW_HS1, RAW_HS2, soak};
 
 #[derive(Parser)]
 #[command(about = "Benchmark and soak of tim-testdriver against the local Fachdienst")]
@@ -20,6 +21,9 @@ struct Cli {
     /// Where the bench keeps its driver config, stores and log.
     #[arg(long, default_value = ".state/bench")]
     dir: PathBuf,
+    /// Python of the venv with matrix-nio (scripts/ensure-nio.sh makes it).
+    #[arg(long, default_value = ".tools/nio-venv/bin/python")]
+    nio_python: PathBuf,
     /// Address of the bench's own driver process.
     #[arg(long, default_value = "127.0.0.1:8643")]
     bind: String,
@@ -81,6 +85,40 @@ fn plans(devices: u32) -> Vec<ApiPlan> {
     ]
 }
 
+/// A peer (core or nio) with its three accounts: a sender and a receiver on hs1, a receiver
+/// on hs2. The core peer takes them as options, the nio script as arguments.
+async fn start_peer(
+    name: &'static str,
+    program: &std::path::Path,
+    lead: &[String],
+    on_hs1: &str,
+    on_hs2: &str,
+    dir: &std::path::Path,
+) -> BenchResult<Peer> {
+    let accounts = [
+        setup::account(on_hs1, HS1, 1),
+        setup::account(on_hs1, HS1, 2),
+        setup::account(on_hs2, HS2, 1),
+    ];
+    let store = dir.join(format!("{name}-peer")).display().to_string();
+    let mut args = lead.to_vec();
+    if name == "nio" {
+        args.extend([HS1.url.to_string(), HS2.url.to_string()]);
+        args.extend(accounts.iter().map(|(user, _)| user.clone()));
+    } else {
+        for (flag, value) in [("--hs1", HS1.url), ("--hs2", HS2.url)] {
+            args.extend([flag.to_string(), value.to_string()]);
+        }
+        for (flag, (user, _)) in ["--sender", "--local", "--remote"].iter().zip(&accounts) {
+            args.extend([flag.to_string(), user.clone()]);
+        }
+    }
+    args.push(store);
+    let passwords = accounts.iter().map(|(_, p)| p.as_str()).collect::<Vec<_>>().join(",");
+    let env = if name == "nio" { "NIO_PEER_PASSWORDS" } else { "TIM_PEER_PASSWORDS" };
+    Peer::start(name, program, &args, (env, passwords), &dir.join(format!("{name}-peer.log"))).await
+}
+
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -105,18 +143,20 @@ async fn run(cli: Cli) -> BenchResult<bool> {
     };
     let apis = plans(devices);
     let config = layout.driver_config(&apis)?;
-    let raw = layout.raw_accounts(&[
-        ApiPlan {
-            prefix: RAW_HS1,
+    let mut others = Vec::new();
+    for (on_hs1, on_hs2) in [(RAW_HS1, RAW_HS2), (CORE_HS1, CORE_HS2), (NIO_HS1, NIO_HS2)] {
+        others.push(ApiPlan {
+            prefix: on_hs1,
             hs: HS1,
             count: 2,
-        },
-        ApiPlan {
-            prefix: RAW_HS2,
+        });
+        others.push(ApiPlan {
+            prefix: on_hs2,
             hs: HS2,
             count: 1,
-        },
-    ])?;
+        });
+    }
+    let raw = layout.raw_accounts(&others)?;
     let project = std::env::current_dir()?;
     setup::provision(&project, &config)?;
     setup::provision(&project, &raw)?;
@@ -143,7 +183,23 @@ async fn run(cli: Cli) -> BenchResult<bool> {
                 1000.0,
             ));
             bench::many_devices(&driver, devices, Duration::from_secs(idle_secs), &mut report).await?;
-            bench::delivery(&driver, rounds, &mut report).await?;
+            let core_peer = std::path::Path::new(&cli.driver).with_file_name("tim-core-peer");
+            let mut peers = Peers {
+                core: start_peer("core", &core_peer, &[], CORE_HS1, CORE_HS2, &cli.dir).await?,
+                nio: start_peer(
+                    "nio",
+                    &cli.nio_python,
+                    &["scripts/nio_bench_peer.py".to_string()],
+                    NIO_HS1,
+                    NIO_HS2,
+                    &cli.dir,
+                )
+                .await?,
+            };
+            let measured = bench::delivery(&driver, rounds, &mut peers, &mut report).await;
+            peers.core.stop().await;
+            peers.nio.stop().await;
+            measured?;
             bench::login(&driver, 10, &mut report).await?;
             bench::clean_up(&driver, &mut report).await?;
             if markdown {

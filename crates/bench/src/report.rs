@@ -73,7 +73,7 @@ impl Report {
     }
 
     pub fn markdown(&self, header: &str) -> String {
-        let mut out = format!("{header}\n\n| figure | driver | compared to | ratio | met |\n|---|---|---|---|---|\n");
+        let mut out = format!("{header}\n\n| figure | value | compared to | ratio | met |\n|---|---|---|---|---|\n");
         for f in &self.figures {
             let [name, value, against, ratio, met] = cells(f);
             let _ = writeln!(out, "| {name} | {value} | {against} | {ratio} | {met} |");

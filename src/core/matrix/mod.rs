@@ -7,6 +7,7 @@ pub mod devices;
 pub mod erase;
 pub mod keys;
 pub mod media;
+pub mod message_watch;
 pub mod messages;
 pub mod notifications;
 pub mod outbox;
