@@ -534,3 +534,39 @@ async fn a_scanned_contact_code_starts_the_chat_and_only_a_genuine_one_is_accept
         m.session.logout().await;
     }
 }
+
+#[tokio::test]
+async fn a_watch_hands_over_each_new_message_once_as_it_arrives() {
+    let dir = tempfile::tempdir().unwrap();
+    let (alice, bob) = (
+        member("watch-alice", dir.path()).await,
+        member("watch-bob", dir.path()).await,
+    );
+    let room = room_of(&alice, &[&bob]).await;
+    let mut watch = bob.session.messages().watch(&room).await.expect("watch");
+    let texts: Vec<String> = (0..3).map(|i| format!("pushed {i} {}", hex(3))).collect();
+    for t in &texts {
+        alice.session.messages().send(&room, text(t)).await.expect("send");
+    }
+    let mut seen = Vec::new();
+    while seen.len() < texts.len() {
+        let next = tokio::time::timeout(Duration::from_secs(20), watch.next())
+            .await
+            .expect("in time")
+            .expect("session alive");
+        assert_eq!(next.room_id, room);
+        seen.push(next.content.body);
+    }
+    assert_eq!(seen, texts, "each once, decrypted, in order");
+    let err = bob
+        .session
+        .messages()
+        .watch("!nowhere:127.0.0.11")
+        .await
+        .err()
+        .expect("unknown room");
+    assert!(matches!(err, CoreError::NotFound(_)), "{err}");
+    for m in [alice, bob] {
+        m.session.logout().await;
+    }
+}

@@ -12,7 +12,9 @@
 use std::io::Write as _;
 use std::time::{Duration, Instant};
 
-use tim_client::core::{KeySharing, LoginRequest, MessageWatch, Mxid, NewMessage, NewRoom, Product, Session, StoreLocation};
+use tim_client::core::{
+    KeySharing, LoginRequest, MessageWatch, Mxid, NewMessage, NewRoom, Product, Session, StoreLocation,
+};
 
 type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
 

@@ -215,7 +215,13 @@ pub async fn delivery(driver: &Driver, rounds: u32, peers: &mut Peers, report: &
                 "ms",
                 None,
             ));
-            report.add(Figure::ratio(&format!("delivery {name}, p{p}: core vs nio"), core, nio, "ms", Some(1.0)));
+            report.add(Figure::ratio(
+                &format!("delivery {name}, p{p}: core vs nio"),
+                core,
+                nio,
+                "ms",
+                Some(1.0),
+            ));
             report.add(Figure::ratio(
                 &format!("delivery {name}, p{p}: driver vs core"),
                 driver,
@@ -223,7 +229,13 @@ pub async fn delivery(driver: &Driver, rounds: u32, peers: &mut Peers, report: &
                 "ms",
                 Some(1.2),
             ));
-            report.add(Figure::ratio(&format!("delivery {name}, p{p}: driver vs nio"), driver, nio, "ms", None));
+            report.add(Figure::ratio(
+                &format!("delivery {name}, p{p}: driver vs nio"),
+                driver,
+                nio,
+                "ms",
+                None,
+            ));
         }
         report.add(Figure::ratio(
             &format!("sendMessage {name}, p90 (floor: PUT + echo)"),

@@ -7,9 +7,9 @@ use std::time::Duration;
 use clap::{Parser, Subcommand};
 use tim_bench::bench::{self, FED_API, MANY_API, PAIR_API, Peers};
 use tim_bench::driver::Driver;
+use tim_bench::peer::Peer;
 use tim_bench::report::Report;
 use tim_bench::setup::{self, ApiPlan, HS1, HS2, Layout};
-use tim_bench::peer::Peer;
 use tim_bench::{BenchResult, CORE_HS1, CORE_HS2, NIO_HS1, NIO_HS2, RAW_HS1, RAW_HS2, soak};
 
 #[derive(Parser)]
@@ -115,8 +115,19 @@ async fn start_peer(
     }
     args.push(store);
     let passwords = accounts.iter().map(|(_, p)| p.as_str()).collect::<Vec<_>>().join(",");
-    let env = if name == "nio" { "NIO_PEER_PASSWORDS" } else { "TIM_PEER_PASSWORDS" };
-    Peer::start(name, program, &args, (env, passwords), &dir.join(format!("{name}-peer.log"))).await
+    let env = if name == "nio" {
+        "NIO_PEER_PASSWORDS"
+    } else {
+        "TIM_PEER_PASSWORDS"
+    };
+    Peer::start(
+        name,
+        program,
+        &args,
+        (env, passwords),
+        &dir.join(format!("{name}-peer.log")),
+    )
+    .await
 }
 
 #[tokio::main]

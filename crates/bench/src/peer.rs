@@ -74,7 +74,10 @@ impl Peer {
     /// Ends the peer: stdin closes, it logs its clients out; killed if it takes too long.
     pub async fn stop(mut self) {
         drop(self.stdin);
-        if tokio::time::timeout(Duration::from_secs(20), self.child.wait()).await.is_err() {
+        if tokio::time::timeout(Duration::from_secs(20), self.child.wait())
+            .await
+            .is_err()
+        {
             let _ = self.child.kill().await;
         }
     }
