@@ -525,6 +525,26 @@ async fn a_scanned_contact_code_starts_the_chat_and_only_a_genuine_one_is_accept
     );
     assert!(!alice.session.contact_codes().accept(&room).await.expect("not accepted"));
 
+    // A code of nobody: the homeserver refuses the invite, and no empty chat is left behind.
+    let own_rooms = || async {
+        let rooms = bob.session.rooms().list().await.expect("rooms");
+        rooms.into_iter().filter(|r| r.own_membership.is_some()).count()
+    };
+    let rooms_before = own_rooms().await;
+    let nobody = format!(
+        "tim-contact:1:@nobody-{}:{HS1_NAME}:{}:{}:{}",
+        hex(4),
+        code.expires,
+        "0".repeat(32),
+        "0".repeat(64)
+    );
+    bob.session
+        .contact_codes()
+        .scan(&nobody)
+        .await
+        .expect_err("no such user");
+    assert_eq!(own_rooms().await, rooms_before);
+
     for bad in ["", "tim-contact:1:garbage", text.as_str()] {
         let scanner = if bad == text { &alice } else { &bob };
         let err = scanner.session.contact_codes().scan(bad).await.expect_err("refused");

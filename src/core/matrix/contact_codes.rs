@@ -47,13 +47,18 @@ impl ContactCodes<'_> {
         let mut plan = direct_chat::plan_chat(self.session.user_id(), &code.mxid);
         // createRoom invites carry no reason: the invite follows, with the code as its reason.
         plan.initial_invite = None;
-        let room_id = self.session.rooms().create_planned(&plan).await?;
         let user_id = matrix_sdk::ruma::UserId::parse(code.mxid.as_str())
             .map_err(|e| CoreError::InvalidInput(format!("{}: {e}", code.mxid.as_str())))?;
+        let before = super::orphans::joined_now(self.session).await;
+        let room_id = self.session.rooms().create_planned(&plan).await?;
         let mut invitee = InviteUserId::new(user_id);
         invitee.reason = Some(code.to_text());
         let request = InviteRequest::new(room_id.clone(), invitee.into());
-        self.session.client().send(request).await.map_err(from_http)?;
+        if let Err(refused) = self.session.client().send(request).await {
+            // A chat nobody can be invited to is not left behind (the invite checker said no).
+            super::orphans::drop_orphans(self.session, &before).await;
+            return Err(from_http(refused));
+        }
         // `m.direct` lists the room's members: the invitee must show locally first.
         let rooms = self.session.rooms();
         rooms.await_membership(&room_id, &code.mxid, Membership::Invite).await;
