@@ -47,7 +47,7 @@ python3 scripts/provision-accounts.py "$OUT/accounts.toml"
 rm -f "$OUT"/callgrind.out*
 coproc PEER_PROC {
   TIM_PEER_PASSWORDS="prof-hs1-1-password,prof-hs1-2-password,prof-hs2-1-password" \
-    exec valgrind --tool=callgrind --collect-atstart=no --callgrind-out-file="$OUT/callgrind.out" \
+    exec valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$OUT/callgrind.out" \
       "$PEER" --hs1 http://127.0.0.1:8008 --hs2 http://127.0.0.1:8018 \
       --sender @prof-hs1-1:127.0.0.11 --local @prof-hs1-2:127.0.0.11 --remote @prof-hs2-1:127.0.0.12 \
       "$OUT/stores" 2>"$OUT/peer.log"
