@@ -116,9 +116,7 @@ async fn an_ignored_users_messages_leave_the_list_and_come_back_when_unignored()
         .await
         .expect_err("not oneself");
     assert!(matches!(err, CoreError::InvalidInput(_)));
-    for m in [alice, bob, carol] {
-        m.session.logout().await;
-    }
+    log_out([alice, bob, carol]).await;
 }
 
 #[tokio::test]
@@ -210,7 +208,12 @@ async fn read_receipts_stay_private_until_the_user_switches_them_on() {
         .await
         .expect_err("bad id");
     assert!(matches!(err, CoreError::InvalidInput(_)), "{err}");
-    for m in [alice, bob] {
+    log_out([alice, bob]).await;
+}
+
+/// Ends each member's session (the device stays, as after an app's logout).
+async fn log_out<const N: usize>(members: [Member; N]) {
+    for m in members {
         m.session.logout().await;
     }
 }
@@ -310,9 +313,7 @@ async fn a_reply_across_federation_quotes_relates_mentions_and_names_its_author(
             .await
             .contains(&"msg into the void".to_string())
     );
-    for m in [alice, bob] {
-        m.session.logout().await;
-    }
+    log_out([alice, bob]).await;
 }
 
 #[tokio::test]
@@ -385,9 +386,7 @@ async fn two_writers_on_two_homeservers_see_one_order_after_a_restart_and_a_gap(
         assert_eq!(seen, expected, "{who}'s timeline");
     }
     let _ = (b1, c1);
-    for m in [alice, bob, carol] {
-        m.session.logout().await;
-    }
+    log_out([alice, bob, carol]).await;
 }
 
 #[tokio::test]
@@ -476,9 +475,7 @@ async fn a_direct_chat_is_known_as_one_until_a_third_is_invited_and_has_a_pictur
         .await
         .expect("invite");
     assert!(!alice.session.rooms().get(&room).await.expect("room").direct);
-    for m in [alice, bob, carol] {
-        m.session.logout().await;
-    }
+    log_out([alice, bob, carol]).await;
 }
 
 #[tokio::test]
@@ -550,9 +547,7 @@ async fn a_scanned_contact_code_starts_the_chat_and_only_a_genuine_one_is_accept
         let err = scanner.session.contact_codes().scan(bad).await.expect_err("refused");
         assert!(matches!(err, CoreError::InvalidInput(_)), "{bad:?}: {err}");
     }
-    for m in [alice, bob] {
-        m.session.logout().await;
-    }
+    log_out([alice, bob]).await;
 }
 
 #[tokio::test]
@@ -586,7 +581,5 @@ async fn a_watch_hands_over_each_new_message_once_as_it_arrives() {
         .err()
         .expect("unknown room");
     assert!(matches!(err, CoreError::NotFound(_)), "{err}");
-    for m in [alice, bob] {
-        m.session.logout().await;
-    }
+    log_out([alice, bob]).await;
 }
