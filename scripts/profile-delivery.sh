@@ -15,33 +15,14 @@ mkdir -p "$OUT"
 command -v valgrind >/dev/null || bash scripts/apt-install.sh valgrind
 
 # Own accounts, provisioned like the bench's (fixed test passwords, never real secrets).
-cat >"$OUT/accounts.toml" <<TOML
-[[api]]
-prefix = "prof-hs1"
-kind = "pro-client"
-homeserver_name = "127.0.0.11"
-homeserver_url = "http://127.0.0.1:8008"
-[[api.device]]
-id = 1
-name = "prof sender"
-mxid = "@prof-hs1-1:127.0.0.11"
-password = "prof-hs1-1-password"
-[[api.device]]
-id = 2
-name = "prof receiver"
-mxid = "@prof-hs1-2:127.0.0.11"
-password = "prof-hs1-2-password"
-[[api]]
-prefix = "prof-hs2"
-kind = "pro-client"
-homeserver_name = "127.0.0.12"
-homeserver_url = "http://127.0.0.1:8018"
-[[api.device]]
-id = 1
-name = "prof federated receiver"
-mxid = "@prof-hs2-1:127.0.0.12"
-password = "prof-hs2-1-password"
-TOML
+api() {  # prefix server_name url, then one line per device id
+  printf '[[api]]\nprefix = "%s"\nkind = "pro-client"\nhomeserver_name = "%s"\nhomeserver_url = "%s"\n' "$1" "$2" "$3"
+  for id in "${@:4}"; do
+    printf '[[api.device]]\nid = %s\nname = "%s %s"\nmxid = "@%s-%s:%s"\npassword = "%s-%s-password"\n' \
+      "$id" "$1" "$id" "$1" "$id" "$2" "$1" "$id"
+  done
+}
+{ api prof-hs1 127.0.0.11 http://127.0.0.1:8008 1 2; api prof-hs2 127.0.0.12 http://127.0.0.1:8018 1; } >"$OUT/accounts.toml"
 python3 scripts/provision-accounts.py "$OUT/accounts.toml"
 
 rm -f "$OUT"/callgrind.out*
