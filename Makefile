@@ -2,18 +2,23 @@
 SHELL := /bin/bash
 export CARGO_TARGET_DIR ?= $(HOME)/.cache/tim-target
 CONFIG ?= config/driver.toml
-## What make run serves and make bench/soak measure: release (optimised) or debug.
-PROFILE ?= release
-CARGO_PROFILE = $(if $(filter debug,$(PROFILE)),dev,$(PROFILE))
+## What make run serves (default debug: the build make test shares, see scripts/run.sh) and
+## what make bench and make soak measure (default release); PROFILE=debug|release sets either.
+RUN_PROFILE = $(or $(PROFILE),debug)
+MEASURE_PROFILE = $(or $(PROFILE),release)
+CARGO_PROFILE = $(if $(filter debug,$(MEASURE_PROFILE)),dev,$(MEASURE_PROFILE))
+## One package selection and one feature set for every build and test: with the workspace's
+## resolver 1 (Cargo.toml) make run, make test and the tools then share each dependency's build.
+WS = --workspace --features testdriver
 
 .PHONY: faults bdd-tim11 fuzz rehearsal-certs docker-test run test bench soak soak-short fachdienst-up fachdienst-down provision driver unit bdd check-prod lint fmt
 
 ## Local TI-M Fachdienst (4 federating Synapse + invite checker), the local VZD-FHIR-Directory
 ## (http://127.0.0.1:8490), the local push gateway (http://127.0.0.1:8491) and the test driver
 ## at https://127.0.0.1:8443/<api> (see README).
-run: fachdienst-up
-	python3 scripts/provision-accounts.py $(CONFIG)
-	PROFILE=$(PROFILE) bash scripts/run.sh $(CONFIG)
+## The build and the Fachdienst's start overlap (scripts/run.sh).
+run:
+	PROFILE=$(RUN_PROFILE) bash scripts/run.sh $(CONFIG)
 
 ## Everything CI runs.
 test: fachdienst-up
@@ -22,15 +27,11 @@ test: fachdienst-up
 	bash scripts/lint-python.sh
 	python3 scripts/driver_configs.py --check
 	python3 scripts/tiger_config.py --check
-	cargo test -p contract
-	cargo test -p tim-bench
-	cargo test -p tim-vzd-sim
-	cargo test -p tim-push-sim
 	bash scripts/ensure-chromium.sh
 	bash scripts/ensure-nio.sh
-	cargo test --features testdriver
+	cargo test $(WS)
 	$(MAKE) bdd-tim11
-	cargo build -p tim-vzd-sim
+	cargo build $(WS) --bins
 	python3 scripts/fuzz_contract.py
 	$(MAKE) soak-short
 	bash scripts/check-production.sh
@@ -40,35 +41,34 @@ test: fachdienst-up
 
 ## Fault injection against the core (tests/faults.rs; also part of cargo test in make test).
 faults: fachdienst-up
-	cargo test --features testdriver --test faults --test outbox
+	cargo test $(WS) --test faults --test outbox
 
 ## The cucumber features once more, the Pro and ePA homeservers' invite checkers in TI-M 1.1
 ## mode (the default, and so the rest of make test, is 1.2); the homeservers go back to 1.2.
 bdd-tim11:
 	TIM_VERSION=1.1 bash scripts/fachdienst-up.sh 4
 	python3 scripts/provision-accounts.py config/driver-bdd.toml
-	cargo test --features testdriver --test bdd; rc=$$?; bash scripts/fachdienst-up.sh 4; exit $$rc
+	cargo test $(WS) --test bdd; rc=$$?; bash scripts/fachdienst-up.sh 4; exit $$rc
 
 ## The driver as its own process, beside a raw Matrix client, the core with a message callback
 ## and matrix-nio with E2EE on the same homeservers: every figure with its ratio (BENCHMARKS.md).
 ## Own accounts and port (127.0.0.1:8643).
 bench: fachdienst-up
 	bash scripts/ensure-nio.sh
-	cargo build --profile $(CARGO_PROFILE) --features testdriver --bin tim-testdriver --bin tim-core-peer
-	cargo build -p tim-bench
-	$(CARGO_TARGET_DIR)/debug/tim-bench --driver $(CARGO_TARGET_DIR)/$(PROFILE)/tim-testdriver bench --markdown
+	cargo build --profile $(CARGO_PROFILE) $(WS) --bin tim-testdriver --bin tim-core-peer
+	cargo build $(WS) --bins
+	$(CARGO_TARGET_DIR)/debug/tim-bench --driver $(CARGO_TARGET_DIR)/$(MEASURE_PROFILE)/tim-testdriver bench --markdown
 
 ## 1000 claim → login → room → message → logout → unclaim cycles (cleanUp every 10) on one
 ## driver process; fails when fds, RSS or threads grow beyond the bounds. Stops after 1 h.
 soak: fachdienst-up
-	cargo build --profile $(CARGO_PROFILE) --features testdriver --bin tim-testdriver
-	cargo build -p tim-bench
-	$(CARGO_TARGET_DIR)/debug/tim-bench --driver $(CARGO_TARGET_DIR)/$(PROFILE)/tim-testdriver soak --cycles 1000
+	cargo build --profile $(CARGO_PROFILE) $(WS) --bin tim-testdriver
+	cargo build $(WS) --bins
+	$(CARGO_TARGET_DIR)/debug/tim-bench --driver $(CARGO_TARGET_DIR)/$(MEASURE_PROFILE)/tim-testdriver soak --cycles 1000
 
 ## The short soak of make test (50 cycles, same bounds; the debug build make test has anyway).
 soak-short:
-	cargo build --features testdriver --bin tim-testdriver
-	cargo build -p tim-bench
+	cargo build $(WS) --bins
 	$(CARGO_TARGET_DIR)/debug/tim-bench --driver $(CARGO_TARGET_DIR)/debug/tim-testdriver soak --cycles 50
 
 ## Certificates and an mTLS driver config for a local rehearsal of gematik's suite (README).
@@ -98,8 +98,7 @@ lint:
 
 ## schemathesis (pinned) against its own driver: 0 server errors, 0 schema violations.
 fuzz:
-	cargo build --features testdriver --bin tim-testdriver
-	cargo build -p tim-vzd-sim
+	cargo build $(WS) --bins
 	python3 scripts/fuzz_contract.py
 
 fmt:

@@ -17,8 +17,9 @@ COPY src/ src/
 COPY tests/ tests/
 # Plain RUN (no BuildKit cache mounts: Debian's docker.io builds without buildx). The layer is
 # reused while the sources are unchanged; a change rebuilds from scratch (about 10 min on 2 cores).
-RUN cargo build --release --locked --features testdriver --bin tim-testdriver \
- && cargo build --release --locked -p tim-vzd-sim -p tim-push-sim \
+# One build of the three (one feature set for the workspace: Cargo.toml, resolver).
+RUN cargo build --release --locked --workspace --features testdriver \
+      --bin tim-testdriver --bin tim-vzd-sim --bin tim-push-sim \
  && install -D target/release/tim-testdriver target/release/tim-vzd-sim target/release/tim-push-sim -t /out \
  && rm -rf target
 

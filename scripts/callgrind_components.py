@@ -1,10 +1,13 @@
 """Breaks a callgrind profile of the core's deliveries down by component (issue 32).
 
-Usage: callgrind_components.py CALLGRIND_OUT ROUNDS
+Usage: callgrind_components.py CALLGRIND_OUT ROUNDS [THREAD_FILE ...]
+(with thread files, CALLGRIND_OUT only names the run; the threads' costs are summed)
 Self cost (instructions executed in a function's own code) summed by the crate or library the
 function belongs to: these add up to the total. Then the inclusive cost of the steps of one
 delivery (sending, the sync that receives it, the stores, the event cache, our own code),
-which overlap. All per delivery.
+which overlap, with how often the costliest calls ran. With the per-thread files of
+`--separate-threads=yes`, each thread's share: every session syncs on a thread of its own, so
+the sending and the receiving side show apart. All per delivery.
 """
 import re
 import subprocess
@@ -31,22 +34,24 @@ GROUPS = [
 ]
 
 
-def annotate(path, inclusive):
-    args = ["callgrind_annotate", "--threshold=100", path]
-    if inclusive:
-        args.insert(1, "--inclusive=yes")
-    out = subprocess.run(args, capture_output=True, text=True, check=True).stdout
-    total, rows = 0, []
-    for line in out.splitlines():
-        m = LINE.match(line)
-        if not m:
-            continue
-        cost = int(m.group(1).replace(",", ""))
-        if "PROGRAM TOTALS" in m.group(2):
-            total = cost
-        else:
-            rows.append((cost, m.group(2)))
-    return total, rows
+def annotate(paths, inclusive):
+    """Costs per function, summed over the given files (one per thread, or one for all)."""
+    total, costs = 0, defaultdict(int)
+    for path in [paths] if isinstance(paths, str) else paths:
+        args = ["callgrind_annotate", "--threshold=100", path]
+        if inclusive:
+            args.insert(1, "--inclusive=yes")
+        out = subprocess.run(args, capture_output=True, text=True, check=True).stdout
+        for line in out.splitlines():
+            m = LINE.match(line)
+            if not m:
+                continue
+            cost = int(m.group(1).replace(",", ""))
+            if "PROGRAM TOTALS" in m.group(2):
+                total += cost
+            else:
+                costs[m.group(2)] += cost
+    return total, [(cost, symbol) for symbol, cost in costs.items()]
 
 
 def group_of(symbol):
@@ -71,6 +76,8 @@ STEPS = [
     ("send: send queue", r"matrix_sdk::send_queue::"),
     ("sync: process a response (matrix-sdk-base receive_sync_response)", r"receive_sync_response"),
     ("sync: crypto part (receive_sync_changes)", r"receive_sync_changes"),
+    ("sync: Olm account rebuilt from its pickle (Account::deep_clone)", r"Account::deep_clone$"),
+    ("  of it: one-time keys' public keys (x25519 base point)", r"EdwardsPoint::mul_base_clamped$"),
     ("sync: decrypt room events", r"decrypt_room_event"),
     ("crypto store: save changes", r"SqliteCryptoStore.*save_changes|save_changes"),
     ("state store: save changes", r"SqliteStateStore.*save_changes"),
@@ -82,9 +89,47 @@ STEPS = [
 ]
 
 
+def calls_to(paths, pattern):
+    """How often functions matching pattern were called (callgrind's calls= lines)."""
+    total = 0
+    for path in paths:
+        names, callee = {}, None
+        with open(path, errors="replace") as f:
+            for line in f:
+                m = re.match(r"(c?)fn=\((\d+)\)(?: (.*))?", line.rstrip("\n"))
+                if m:
+                    # Names are given once, at a function's first mention, as caller or callee.
+                    if m.group(3):
+                        names[m.group(2)] = m.group(3)
+                    callee = names.get(m.group(2), "") if m.group(1) else None
+                elif line.startswith("calls=") and callee is not None:
+                    if re.search(pattern, callee):
+                        total += int(line.split("=", 1)[1].split()[0])
+                    callee = None
+    return total
+
+
+def per_thread(paths, rounds):
+    print("\nper thread (the sync threads are the sessions'; largest first):")
+    marks = [("sync processing", r"receive_sync_response"), ("send queue", r"matrix_sdk::send_queue::"),
+             ("decrypt", r"decrypt_room_event"), ("account rebuilt", r"Account::deep_clone$")]
+    found = []
+    for path in paths:
+        total, inclusive = annotate(path, inclusive=True)
+        parts = []
+        for label, pattern in marks:
+            top = max((c for c, sym in inclusive if re.search(pattern, sym.split(" [", 1)[0])), default=0)
+            parts.append(f"{label} {top / rounds / 1e6:.2f} M")
+        found.append((total, path, parts))
+    for total, path, parts in sorted(found, reverse=True):
+        if total:
+            print(f"  {path.rsplit('-', 1)[-1]:>4}: {total / rounds / 1e6:7.2f} M  ({', '.join(parts)})")
+
+
 def main():
     path, rounds = sys.argv[1], int(sys.argv[2])
-    total, rows = annotate(path, inclusive=False)
+    threads = sys.argv[3:]
+    total, rows = annotate(threads or path, inclusive=False)
     groups = defaultdict(int)
     for cost, symbol in rows:
         groups[group_of(symbol)] += cost
@@ -92,12 +137,16 @@ def main():
     print("\nself cost by component (adds up to the total):")
     for label, cost in sorted(groups.items(), key=lambda kv: -kv[1]):
         print(f"  {label:<56} {cost / rounds / 1e6:8.2f} M  {100 * cost / max(total, 1):5.1f} %")
-    _, inclusive = annotate(path, inclusive=True)
+    _, inclusive = annotate(threads or path, inclusive=True)
     print("\ninclusive cost of delivery steps (overlapping; largest matching function):")
     for label, pattern in STEPS:
         costs = [c for c, s in inclusive if re.search(pattern, s.split(" [", 1)[0])]
         top = max(costs, default=0)
         print(f"  {label:<56} {top / rounds / 1e6:8.2f} M  {100 * top / max(total, 1):5.1f} %")
+    clones = calls_to(threads or [path], r"Account::deep_clone$")
+    print(f"\nOlm account rebuilds (Account::deep_clone): {clones / rounds:.1f} per delivery")
+    if threads:
+        per_thread(threads, rounds)
 
 
 if __name__ == "__main__":

@@ -13,17 +13,18 @@ leaks=$(cargo tree -e normal --prefix none --features production -p tim-client |
 [[ -z "$leaks" ]] || fail "production dependency graph contains: $leaks"
 log "dependency graph: no server crates"
 
-if cargo check -q --features production,testdriver --lib 2>/tmp/guard.$$; then
+# Built like make test builds (the workspace, resolver 1), so only the workspace's own crates compile.
+if cargo build -q --workspace --features production,testdriver --lib 2>/tmp/guard.$$; then
   fail "production+testdriver compiled; the guard is missing"
 fi
 grep -q "must never be enabled together" /tmp/guard.$$ || { cat /tmp/guard.$$ >&2; fail "build failed for another reason"; }
 rm -f /tmp/guard.$$
 log "guard: production+testdriver refuses to compile"
 
-cargo build -q --features production --bin tim-client
+cargo build -q --workspace --features production --bin tim-client
 target="${CARGO_TARGET_DIR:-target}/debug"
 prod="$target/tim-client"
-cargo build -q --features testdriver --bin tim-testdriver
+cargo build -q --workspace --features testdriver --bin tim-testdriver
 td="$target/tim-testdriver"
 # every path of the contract that is specific enough to be a driver route
 routes=$(grep -oE '^  /devices/[^:]+' api/TiMessengerTestTreiber.yaml | sort -u)

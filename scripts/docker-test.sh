@@ -82,5 +82,5 @@ compose ps
 log "Fachdienst smoke test against the composed homeservers and push gateway"
 PUSH_REQUIRED=1 python3 scripts/fachdienst-smoke.py >/dev/null
 log "foundation feature against the composed driver"
-TIM_BDD_BASE=https://127.0.0.1:8443 cargo test --features testdriver --test bdd -- -t @foundation
+TIM_BDD_BASE=https://127.0.0.1:8443 cargo test --workspace --features testdriver --test bdd -- -t @foundation
 log "passed in $(( $(date +%s) - started )) s"

@@ -3,8 +3,9 @@
 # (sender and receivers in one process, no HTTP layer) under valgrind's callgrind, collecting
 # only while ROUNDS messages go through, then the inclusive counts of the components per
 # delivery. Needs the local Fachdienst (make fachdienst-up) and the release peer
-# (cargo build --release --features testdriver --bin tim-core-peer).
-#   scripts/profile-delivery.sh [ROUNDS=20] [local|fed]   → .state/profile/callgrind.out, summary
+# (cargo build --release --workspace --features testdriver --bin tim-core-peer).
+#   scripts/profile-delivery.sh [ROUNDS=20] [local|fed]   → .state/profile/callgrind.out-<thread>,
+#   summary (each session syncs on a thread of its own: sender and receivers show apart)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROUNDS="${1:-20}"
@@ -28,7 +29,7 @@ python3 scripts/provision-accounts.py "$OUT/accounts.toml"
 rm -f "$OUT"/callgrind.out*
 coproc PEER_PROC {
   TIM_PEER_PASSWORDS="prof-hs1-1-password,prof-hs1-2-password,prof-hs2-1-password" \
-    exec valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$OUT/callgrind.out" \
+    exec valgrind --tool=callgrind --instr-atstart=no --separate-threads=yes --callgrind-out-file="$OUT/callgrind.out" \
       "$PEER" --hs1 http://127.0.0.1:8008 --hs2 http://127.0.0.1:8018 \
       --sender @prof-hs1-1:127.0.0.11 --local @prof-hs1-2:127.0.0.11 --remote @prof-hs2-1:127.0.0.12 \
       "$OUT/stores" 2>"$OUT/peer.log"
@@ -49,4 +50,4 @@ callgrind_control -i off "$pid" >/dev/null
 exec {PEER_PROC[1]}>&-
 wait "$pid" || true
 echo "profile-delivery: $ROUNDS $TARGET deliveries under callgrind, ms each: ${took[*]}"
-python3 scripts/callgrind_components.py "$OUT/callgrind.out" "$ROUNDS"
+python3 scripts/callgrind_components.py "$OUT/callgrind.out" "$ROUNDS" "$OUT"/callgrind.out-*

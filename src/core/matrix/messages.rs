@@ -2,6 +2,7 @@
 //! local event cache, edits and deletions applied), edit, delete, direct messages.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::Duration;
 
 use matrix_sdk::RoomState;
@@ -17,6 +18,7 @@ use super::errors::from_sdk;
 use super::events::{content_json, edit_json, timeline_event};
 use super::outbox::{self, Request};
 use super::rooms::{Membership, describe, join_rule_of};
+use super::timeline_cache::{Lookup, Stamped};
 use crate::core::rules::direct_chat::{self, DirectCandidate, DirectRoute};
 use crate::core::rules::members::member_list_stale;
 use crate::core::rules::membership_notice::MembershipNotice;
@@ -514,24 +516,55 @@ impl Messages<'_> {
 /// than [`BACKFILL_EVENTS`] (the cache lives in memory and starts empty with each login),
 /// followed by the session's own events that sync has not brought back yet.
 async fn timeline_of(session: &Session, room: &Room) -> CoreResult<Vec<timeline::TimelineEvent>> {
-    let (cache, _drop_handles) = room.event_cache().await.map_err(CoreError::internal)?;
-    let mut events = cache.events().await.map_err(CoreError::internal)?;
-    if events.len() < usize::from(BACKFILL_EVENTS) {
-        match cache.pagination().run_backwards_until(BACKFILL_EVENTS).await {
-            Ok(_) => events = cache.events().await.map_err(CoreError::internal)?,
-            Err(e) => tracing::debug!(error = %e, "back-pagination not possible"),
-        }
-    }
+    let events = cached_events(session, room).await?;
     // Nothing past the retention period, also not what back-pagination brought back.
     let cutoff = session.retention_cutoff();
     let cached = events
         .iter()
-        .filter(|e| !retention::expired(e.timestamp_raw().map(|t| u64::from(t.0)).unwrap_or(0), cutoff))
-        .filter_map(cached_event)
+        .filter(|(ts, _)| !retention::expired(*ts, cutoff))
+        .map(|(_, e)| e.clone())
         .collect();
     Ok(session
         .local_echoes()
         .merge(room.room_id().as_str(), cached, std::time::Instant::now()))
+}
+
+/// The room's cached events in the timeline rule's terms, read from matrix-sdk's event cache
+/// only when it changed since the last read (see [`super::timeline_cache`]).
+async fn cached_events(session: &Session, room: &Room) -> CoreResult<Arc<Vec<Stamped>>> {
+    let client = session.client();
+    let ticket = match session.timeline_cache().lookup(client, room.room_id()) {
+        Lookup::Hit(events) => return Ok(events),
+        Lookup::Miss(ticket) => ticket,
+    };
+    let (cache, _drop_handles) = room.event_cache().await.map_err(CoreError::internal)?;
+    let mut events = cache.events().await.map_err(CoreError::internal)?;
+    let mut complete = true;
+    if events.len() < usize::from(BACKFILL_EVENTS) {
+        match cache.pagination().run_backwards_until(BACKFILL_EVENTS).await {
+            Ok(_) => events = cache.events().await.map_err(CoreError::internal)?,
+            Err(e) => {
+                // Tried again at the next read.
+                complete = false;
+                tracing::debug!(error = %e, "back-pagination not possible");
+            }
+        }
+    }
+    let stamped: Arc<Vec<Stamped>> = Arc::new(
+        events
+            .iter()
+            .filter_map(|e| {
+                let ts = e.timestamp_raw().map(|t| u64::from(t.0)).unwrap_or(0);
+                Some((ts, cached_event(e)?))
+            })
+            .collect(),
+    );
+    if complete {
+        session
+            .timeline_cache()
+            .store(client, room.room_id(), ticket, stamped.clone());
+    }
+    Ok(stamped)
 }
 
 /// One event of the event cache in the timeline rule's terms; an encrypted one this device

@@ -42,4 +42,5 @@ pub(crate) mod store_key;
 mod stores;
 mod synapse_admin;
 mod sync_runtime;
+mod timeline_cache;
 mod wait;

@@ -84,6 +84,7 @@ impl Retention<'_> {
                 .clear_all_rooms()
                 .await
                 .map_err(CoreError::internal)?;
+            self.session.timeline_cache().clear();
         }
         report.files = remove_files(self.session, &files).await;
         expire_unused_media(client, self.period()).await;

@@ -91,6 +91,8 @@ struct Inner {
     forgotten: std::sync::Mutex<ForgottenRooms>,
     /// Own events sent but not yet back from sync (see [`super::local_echo`]).
     local_echoes: std::sync::Mutex<super::local_echo::LocalEchoes>,
+    /// The rooms' events as last read, until the event cache reports a change.
+    timeline_cache: super::timeline_cache::TimelineCache,
     /// Set once the homeserver ended the session (see [`super::ending`]).
     ending: Arc<Ending>,
     /// Whether syncs announce the user as online (ML-123607: off unless the user opts in).
@@ -256,6 +258,7 @@ impl Session {
                 directory_tokens: Default::default(),
                 forgotten: std::sync::Mutex::new(forgotten),
                 local_echoes: Default::default(),
+                timeline_cache: Default::default(),
                 ending,
                 presence: Default::default(),
                 enqueue: Default::default(),
@@ -445,6 +448,10 @@ impl Session {
 
     pub(crate) fn local_echoes(&self) -> std::sync::MutexGuard<'_, super::local_echo::LocalEchoes> {
         self.inner.local_echoes.lock().expect("local echo lock")
+    }
+
+    pub(crate) fn timeline_cache(&self) -> &super::timeline_cache::TimelineCache {
+        &self.inner.timeline_cache
     }
 
     pub(crate) fn verification_requests(&self) -> &tokio::sync::Mutex<super::verification::Incoming> {
