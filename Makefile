@@ -91,9 +91,8 @@ check-prod:
 	bash scripts/check-production.sh
 
 lint:
-	cargo clippy --all-targets -- -D warnings
-	cargo clippy --all-targets --features testdriver -- -D warnings
-	cargo clippy --workspace --exclude tim-client --all-targets -- -D warnings
+	cargo clippy --workspace --all-targets -- -D warnings
+	cargo clippy $(WS) --all-targets -- -D warnings
 	bash scripts/lint-python.sh
 
 ## schemathesis (pinned) against its own driver: 0 server errors, 0 schema violations.
