@@ -38,7 +38,10 @@ impl Driver {
             .kill_on_drop(true)
             .spawn()?;
         let pid = child.id().ok_or("driver exited at once")?;
+        // HTTP/1.1, as gematik's suite talks to a driver (and each request on a connection of
+        // its own when they overlap, as the suite's client pool does).
         let http = reqwest::Client::builder()
+            .http1_only()
             .tls_danger_accept_invalid_certs(true)
             .timeout(Duration::from_secs(120))
             .build()?;
