@@ -6,8 +6,8 @@
 //!
 //! Correctness rests on matrix-sdk announcing a room's change only after applying it: a change
 //! missed by a read is announced after that read started, so the next read drops the entry.
-//! Each entry carries the room's change count from before its read, so a read that raced with
-//! a change never stores its stale result.
+//! A read takes the room's change count before loading and stores its result only if the count
+//! is still the same, so a read that raced with a change never stores its stale result.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -30,6 +30,7 @@ pub(crate) enum Lookup {
 }
 
 /// The room's change count when a read started loading.
+#[derive(PartialEq, Eq)]
 pub(crate) struct Ticket {
     epoch: u64,
     changes: u64,
@@ -46,17 +47,17 @@ struct Inner {
     /// Bumped when announcements were lost (the channel lagged or closed): everything is stale.
     epoch: u64,
     changes: HashMap<OwnedRoomId, u64>,
-    rooms: HashMap<OwnedRoomId, (Ticket, Arc<Vec<Stamped>>)>,
+    /// Current by construction: a change announced for a room drops its entry.
+    rooms: HashMap<OwnedRoomId, Arc<Vec<Stamped>>>,
 }
 
 impl TimelineCache {
     pub(crate) fn lookup(&self, client: &Client, room: &RoomId) -> Lookup {
         let mut inner = self.inner.lock().expect("timeline cache lock");
         inner.catch_up(client);
-        let ticket = inner.ticket(room);
         match inner.rooms.get(room) {
-            Some((stored, events)) if stored.same(&ticket) => Lookup::Hit(events.clone()),
-            _ => Lookup::Miss(ticket),
+            Some(events) => Lookup::Hit(events.clone()),
+            None => Lookup::Miss(inner.ticket(room)),
         }
     }
 
@@ -70,15 +71,9 @@ impl TimelineCache {
     pub(crate) fn store(&self, client: &Client, room: &RoomId, ticket: Ticket, events: Arc<Vec<Stamped>>) {
         let mut inner = self.inner.lock().expect("timeline cache lock");
         inner.catch_up(client);
-        if inner.ticket(room).same(&ticket) {
-            inner.rooms.insert(room.to_owned(), (ticket, events));
+        if inner.ticket(room) == ticket {
+            inner.rooms.insert(room.to_owned(), events);
         }
-    }
-}
-
-impl Ticket {
-    fn same(&self, other: &Ticket) -> bool {
-        self.epoch == other.epoch && self.changes == other.changes
     }
 }
 
@@ -129,8 +124,8 @@ mod tests {
     #[test]
     fn a_ticket_matches_only_the_same_epoch_and_change_count() {
         let t = |epoch, changes| Ticket { epoch, changes };
-        assert!(t(0, 3).same(&t(0, 3)));
-        assert!(!t(0, 3).same(&t(0, 4)));
-        assert!(!t(0, 3).same(&t(1, 3)));
+        assert!(t(0, 3) == t(0, 3));
+        assert!(t(0, 3) != t(0, 4));
+        assert!(t(0, 3) != t(1, 3));
     }
 }
