@@ -11,6 +11,8 @@ use axum::http::Uri;
 use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::routing::get;
+use axum_server::accept::NoDelayAcceptor;
+use axum_server::tls_rustls::{RustlsAcceptor, RustlsConfig};
 use tower::Layer;
 use tracing::Instrument;
 
@@ -128,21 +130,24 @@ impl Driver {
             );
         }
         let service = axum::ServiceExt::<axum::http::Request<Incoming>>::into_make_service(app);
+        // TCP_NODELAY on every accepted connection: a response written in more than one
+        // segment (HTTP/2 frames, TLS records) would otherwise wait for the client's delayed
+        // ACK, up to 40 ms on Linux.
+        let server = axum_server::from_tcp(listener)
+            .map_err(|e| e.to_string())?
+            .handle(handle);
         if self.config.server.tls {
             let tls = tls::server_config(&self.config.server)?;
-            axum_server::from_tcp_rustls(
-                listener,
-                axum_server::tls_rustls::RustlsConfig::from_config(Arc::new(tls)),
-            )
-            .map_err(|e| e.to_string())?
-            .handle(handle)
-            .serve(service)
-            .await
-            .map_err(|e| e.to_string())
+            let acceptor =
+                RustlsAcceptor::new(RustlsConfig::from_config(Arc::new(tls))).acceptor(NoDelayAcceptor::new());
+            server
+                .acceptor(acceptor)
+                .serve(service)
+                .await
+                .map_err(|e| e.to_string())
         } else {
-            axum_server::from_tcp(listener)
-                .map_err(|e| e.to_string())?
-                .handle(handle)
+            server
+                .acceptor(NoDelayAcceptor::new())
                 .serve(service)
                 .await
                 .map_err(|e| e.to_string())

@@ -40,8 +40,12 @@ impl Driver {
         let pid = child.id().ok_or("driver exited at once")?;
         // HTTP/1.1, as gematik's suite talks to a driver (and each request on a connection of
         // its own when they overlap, as the suite's client pool does).
-        let http = reqwest::Client::builder()
-            .http1_only()
+        let mut http = reqwest::Client::builder();
+        // TIM_BENCH_HTTP2=1 lets the bench negotiate HTTP/2 instead (a diagnosis, BENCHMARKS.md).
+        if std::env::var_os("TIM_BENCH_HTTP2").is_none() {
+            http = http.http1_only();
+        }
+        let http = http
             .tls_danger_accept_invalid_certs(true)
             .timeout(Duration::from_secs(120))
             .build()?;
