@@ -130,9 +130,9 @@ impl Driver {
             );
         }
         let service = axum::ServiceExt::<axum::http::Request<Incoming>>::into_make_service(app);
-        // TCP_NODELAY on every accepted connection: a response written in more than one
-        // segment (HTTP/2 frames, TLS records) would otherwise wait for the client's delayed
-        // ACK, up to 40 ms on Linux.
+        // TCP_NODELAY on every accepted connection: a response that leaves in more than one
+        // write (HTTP/2's frames) would otherwise wait for the client's delayed ACK, up to
+        // 40 ms on Linux (BENCHMARKS.md, 2026-12-08).
         let server = axum_server::from_tcp(listener)
             .map_err(|e| e.to_string())?
             .handle(handle);
